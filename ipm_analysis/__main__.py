@@ -1,0 +1,58 @@
+"""Command line: ``python -m ipm_analysis build|report|check`` (also installed as ``ipm-analysis``)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+
+def _print_summary(result) -> None:
+    from .tables import summary
+
+    corpus = result.corpus
+    state = "up to date, nothing rebuilt" if result.up_to_date else (
+        f"rebuilt {len(result.rebuilt)}, reused {len(result.reused)}")
+    print(f"data/processed: {state} ({result.seconds:.2f} s)")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(summary(corpus).to_string(index=False))
+    diags = corpus.diagnostics
+    shown = diags[diags["severity"] != "info"]
+    if len(shown):
+        print(f"\n{len(shown)} diagnostic(s) to look at (all in data/processed/diagnostics.csv):")
+        for d in shown.itertuples():
+            where = f"{d.file}:{d.line}" if pd.notna(d.line) else f"{d.file}"
+            print(f"  {d.severity}: {where}: {d.message} [{d.code}]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ipm-analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the tidy tables from data/raw into data/processed")
+    b.add_argument("--force", action="store_true", help="ignore the cache and rebuild every document")
+    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    r = sub.add_parser("report", help="build, then execute every notebook and export figures and tables")
+    r.add_argument("--force", action="store_true", help="rebuild the data ignoring the cache")
+    sub.add_parser("check", help="build and exit non-zero if any document has an error diagnostic")
+    args = parser.parse_args(argv)
+
+    from .diagnostics import InputError
+    from .tables import build
+
+    try:
+        result = build(force=getattr(args, "force", False), jobs=getattr(args, "jobs", None))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _print_summary(result)
+    if args.command == "report":
+        from .report import run_report
+
+        run_report()
+    if args.command == "check":
+        return int((result.corpus.diagnostics["severity"] == "error").any())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

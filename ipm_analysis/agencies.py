@@ -1,0 +1,210 @@
+"""Responsibility clauses and the agencies in them.
+
+A clause is a bracketed span such as `（市场监管总局牵头，公安部、海关总署按职责分工负责）`. Each comma-separated
+part names agencies and ends in a role verb: 牵头 in any form → ``lead``; 按职责分工(分别)负责 → ``participating``;
+a bare 负责 → ``responsible``. A part without a verb takes the verb of the next part
+(`（甲、乙，丙负责）`: all three responsible); a clause without any verb (one in the Qingdao plan) gets
+``unspecified``. Names are looked up in the reviewed alias table; placeholders (有关部门 …) are kept and flagged
+generic; unknown names are kept, flagged and reported.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import yaml
+
+from . import config
+from .diagnostics import Diagnostic
+from .ingest import Normalised
+
+# Role verbs at the end of a clause part, longest first; the group name is the role.
+ROLE_RE = re.compile(
+    r"(?P<lead>(?:按职责分工)?(?:分别)?牵头(?:负责)?)$"
+    r"|(?P<participating>按职责分工(?:分别)?负责)$"
+    r"|(?P<responsible>(?:分别)?负责)$"
+)
+PART_SEPARATORS = "，；"
+NAME_SEPARATORS = "、及"
+# 等 closes an open list (`税务总局、市场监管总局等`), optionally followed by the group it stands for
+# (`等罚没部门`, `等领导小组成员单位`), which is kept as a generic row.
+ETC_RE = re.compile(r"等(?P<group>[^、]*)$")
+
+
+@dataclass(frozen=True)
+class AgencyTables:
+    """The reviewed agency knowledge (data files under ``ipm_analysis/data``)."""
+
+    agencies: pd.DataFrame
+    aliases: dict[tuple[str, str], str]
+    generic: tuple[tuple[str, re.Pattern], ...]
+
+    def scope_of(self, level: str, jurisdiction: str) -> str:
+        return "national" if level == "national" else jurisdiction
+
+    def lookup(self, name: str, scope: str) -> dict | None:
+        key = self.aliases.get((scope, name))
+        if key is None:
+            return None
+        return self.agencies.loc[(scope, key)].to_dict() | {"agency": key}
+
+    def generic_name(self, name: str) -> str | None:
+        return next((label for label, rx in self.generic if rx.fullmatch(name)), None)
+
+
+@functools.cache
+def load_agency_tables() -> AgencyTables:
+    """Read agencies.csv, agency_aliases.csv and generic_agencies.yaml once per process."""
+    agencies = pd.read_csv(config.data_path("agencies.csv"), comment="#", dtype=str, keep_default_na=False)
+    aliases = pd.read_csv(config.data_path("agency_aliases.csv"), comment="#", dtype=str, keep_default_na=False)
+    with open(config.data_path("generic_agencies.yaml"), encoding="utf-8") as fh:
+        generic_doc = yaml.safe_load(fh)
+    entries = generic_doc if isinstance(generic_doc, list) else generic_doc.get("generic", [])
+    generic = tuple((e["name"], re.compile(e["pattern"])) for e in entries)
+    return AgencyTables(
+        agencies=agencies.set_index(["scope", "agency"]),
+        aliases={(s, a.strip()): g for s, a, g in zip(aliases["scope"], aliases["alias"], aliases["agency"])},
+        generic=generic,
+    )
+
+
+@dataclass
+class ClauseResult:
+    clauses: list[dict] = field(default_factory=list)
+    agencies: list[dict] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def bracket_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """Top-level （…） spans in one paragraph (nested brackets kept inside) and unmatched bracket positions."""
+    spans, unmatched, stack = [], [], []
+    for i, ch in enumerate(text):
+        if ch == "（":
+            stack.append(i)
+        elif ch == "）":
+            if not stack:
+                unmatched.append(i)
+                continue
+            start = stack.pop()
+            if not stack:
+                spans.append((start, i + 1))
+    unmatched.extend(stack)
+    return spans, sorted(unmatched)
+
+
+def _split_top(text: str, separators: str) -> list[str]:
+    """Split on separators outside nested brackets (各区（市）… stays whole)."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        depth += ch == "（"
+        depth -= ch == "）"
+        if ch in separators and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:
+    """(name, role) pairs of one clause's content, in order; names as written."""
+    parts = []
+    for part in _split_top(content, PART_SEPARATORS):
+        m = ROLE_RE.search(part)
+        role = m.lastgroup if m else None
+        parts.append((part[: m.start()] if m else part, role))
+    # A part without its own verb shares the verb of the next part that has one.
+    out: list[tuple[str, str]] = []
+    for i, (names, role) in enumerate(parts):
+        if role is None:
+            role = next((r for _, r in parts[i + 1:] if r), "unspecified")
+        for name in _split_names(names, tables):
+            out.append((name, role))
+    return out
+
+
+def _split_names(names: str, tables: AgencyTables) -> list[str]:
+    names = names.strip()
+    if not names:
+        return []
+    # A placeholder may itself contain 、 (各省、自治区、直辖市和新疆生产建设兵团…领导小组): keep it whole.
+    if tables.generic_name(names):
+        return [names]
+    tail = None
+    etc = ETC_RE.search(names)
+    if etc:
+        names, tail = names[: etc.start()], etc.group("group").strip() or None
+    items = _split_top(names, NAME_SEPARATORS)
+    return items + ([tail] if tail else [])
+
+
+def is_clause(content: str, tables: AgencyTables, scope: str) -> tuple[bool, bool]:
+    """(is a responsibility clause, has a role verb). Verbless brackets count only if every name is known."""
+    stripped = content.strip().rstrip("。")
+    if ROLE_RE.search(stripped):
+        return True, True
+    names = _split_names(stripped, tables)
+    known = [n for n in names if tables.lookup(n, scope) is not None]
+    ok = bool(known) and all(tables.lookup(n, scope) is not None or tables.generic_name(n) for n in names)
+    return ok, False
+
+
+def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, jurisdiction: str,
+                    tables: AgencyTables | None = None) -> ClauseResult:
+    """All responsibility clauses of one document and one row per agency mention."""
+    tables = tables or load_agency_tables()
+    scope = tables.scope_of(level, jurisdiction)
+    out = ClauseResult()
+    counters: dict = {}
+    body = norm.body
+    for seg in segments:
+        if seg["kind"] in ("title", "section_heading"):
+            continue
+        seg_start = seg["start"]
+        for line in seg["text"].split("\n"):
+            spans, unmatched = bracket_spans(line)
+            for pos in unmatched:
+                out.diagnostics.append(Diagnostic(
+                    "warning", "unbalanced_bracket",
+                    f"bracket {line[pos]!r} without its partner near {line[max(0, pos - 8):pos + 8]!r}; "
+                    "a clause there is not read", norm.file, norm.raw_line_at(seg_start + pos), norm.doc_id))
+            for a, b in spans:
+                content = line[a + 1:b - 1]
+                ok, has_verb = is_clause(content, tables, scope)
+                if not ok:
+                    continue
+                start, end = seg_start + a, seg_start + b
+                task_id = seg["task_id"]
+                clause_no = counters[task_id] = counters.get(task_id, 0) + 1
+                raw_line = norm.raw_line_at(start)
+                out.clauses.append(dict(doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no,
+                                        raw=body[start:end], start=start, end=end, raw_line=raw_line,
+                                        has_role_verb=has_verb))
+                for agency_no, (name, role) in enumerate(split_clause(content.rstrip("。"), tables), start=1):
+                    out.agencies.append(_agency_row(name, role, tables, scope, level) | dict(
+                        doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
+                    if not out.agencies[-1]["is_known"] and not out.agencies[-1]["is_generic"]:
+                        out.diagnostics.append(Diagnostic(
+                            "warning", "unknown_agency",
+                            f"unknown agency name {name!r} in {body[start:end]!r}; add it to "
+                            f"ipm_analysis/data/agency_aliases.csv (scope {scope}) or fix the text",
+                            norm.file, raw_line, norm.doc_id))
+            seg_start += len(line) + 1
+    return out
+
+
+def _agency_row(name: str, role: str, tables: AgencyTables, scope: str, level: str) -> dict:
+    generic = tables.generic_name(name)
+    if generic:
+        return dict(agency_raw=name, agency=generic, agency_full=None, level=level, successor=None,
+                    role=role, is_generic=True, is_known=True)
+    hit = tables.lookup(name, scope)
+    if hit is None:
+        return dict(agency_raw=name, agency=None, agency_full=None, level=level, successor=None, role=role,
+                    is_generic=False, is_known=False)
+    return dict(agency_raw=name, agency=hit["agency"], agency_full=hit["agency_full"] or None,
+                level=hit["level"] or level, successor=hit["successor"] or hit["agency"], role=role,
+                is_generic=False, is_known=True)

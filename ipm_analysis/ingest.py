@@ -1,0 +1,417 @@
+"""Read raw plans and normalise them into one simplified-Chinese body per document.
+
+Stage one of the pipeline: bytes → text (UTF-8, or detected and reported) → pinyin removed → simplified script →
+unified punctuation and whitespace → boilerplate removed → page breaks rejoined. Every removal is logged with a
+rule name and the raw line it came from, so the body can always be traced back to the file.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import config
+from .diagnostics import Diagnostic, InputError
+
+MANIFEST_COLUMNS = [
+    "doc_id", "file", "original_file", "year", "jurisdiction", "level", "issuer", "issue_date",
+    "source_form", "script", "notes",
+]
+SCRIPTS = ("zh-Hans", "zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
+LEVELS = ("national", "provincial", "municipal")
+
+CN_DIGITS = "零〇一二两三四五六七八九十百"
+SECTION_RE = re.compile(rf"^(?P<num>[{CN_DIGITS}]+)、(?P<title>[^。]*。?)$")
+# Task markers: （三）, the malformed 三十五） (opening bracket lost), and arabic （3）.
+TASK_RE = re.compile(rf"^(?P<open>（?)(?P<num>[{CN_DIGITS}]+|[0-9]+)）")
+TITLE_RE = re.compile(r"^(?P<year>\d{4})年.*工作要点$")
+NOTICE_TITLE_RE = re.compile(r"《(?P<title>\d{4}年[^》]*工作要点)》")
+# A paragraph ending in one of these is complete; anything else was cut by a page break.
+TERMINAL = tuple("。！？；：）」』”…")
+
+CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’《》〔〕【】"
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
+_SPACE_NEAR_CJK_RE = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
+_HALF_TO_FULL = {"(": "（", ")": "）", ";": "；", "!": "！", "?": "？"}
+_COMMA_RE = re.compile(r"(?<![0-9]),|,(?![0-9])")
+_COLON_RE = re.compile(r"(?<![0-9]):|:(?![0-9])")
+_MD_HEADING_RE = re.compile(r"^#{1,6}\s*")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A normalised line (or page-break-joined paragraph) and the raw line where each piece starts."""
+
+    text: str
+    raw_line: int
+    pieces: tuple[tuple[int, int], ...] = ()  # (offset within text, raw line) for joined continuations
+
+
+@dataclass
+class Normalised:
+    """The normalised body of one plan with everything needed to trace it back to the raw file."""
+
+    doc_id: str
+    file: str
+    body: str
+    title: str
+    has_title_line: bool
+    line_offsets: list[int]
+    line_numbers: list[int]
+    removals: list[dict] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stated_sections: int | None = None
+    stated_tasks: int | None = None
+
+    def raw_line_at(self, offset: int) -> int:
+        """Raw file line of the body character at ``offset``."""
+        i = bisect.bisect_right(self.line_offsets, offset) - 1
+        return self.line_numbers[max(i, 0)]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# configuration
+
+
+@functools.cache
+def load_rules() -> dict:
+    """The normalisation rules (``data/normalisation.yaml``) with their regexes compiled once."""
+    with open(config.data_path("normalisation.yaml"), encoding="utf-8") as fh:
+        rules = yaml.safe_load(fh)
+    compiled = dict(rules)
+    compiled["pinyin_re"] = re.compile(rules["pinyin_annotation"])
+    for key in ("web_navigation", "notice_title", "web_footer"):
+        compiled[key + "_re"] = re.compile("|".join(f"(?:{p})" for p in rules[key]))
+    compiled["front_matter_re"] = [(r["rule"], re.compile(r["marker"])) for r in rules["front_matter"]]
+    compiled["stated_counts_re"] = re.compile(rules["stated_counts"])
+    return compiled
+
+
+@functools.cache
+def _phrase_table(name: str) -> tuple[re.Pattern, dict[str, str]]:
+    table = pd.read_csv(config.data_path(name), comment="#", dtype=str)
+    mapping = dict(zip(table["taiwan"], table["mainland"]))
+    # Longest first so 网际网路 wins over 网路.
+    pattern = re.compile("|".join(map(re.escape, sorted(mapping, key=len, reverse=True))))
+    return pattern, mapping
+
+
+@functools.cache
+def _converter(cfg: str):
+    from opencc import OpenCC
+
+    return OpenCC(cfg)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# manifest
+
+
+def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnostic]]:
+    """Read and validate the manifest; bad rows become diagnostics and are left out, never a traceback."""
+    path = Path(path or config.manifest_path())
+    if not path.exists():
+        raise InputError(str(path), None, "manifest not found; create data/raw/manifest.csv (see README)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), None, f"manifest is not a readable UTF-8 CSV: {exc}") from None
+    missing = [c for c in MANIFEST_COLUMNS if c not in frame.columns and c != "notes"]
+    if missing:
+        raise InputError(str(path), 1, f"manifest lacks column(s) {', '.join(missing)}")
+    if "notes" not in frame.columns:
+        frame = frame.assign(notes="")
+    diags: list[Diagnostic] = []
+    keep = []
+    seen: dict[str, int] = {}
+    raw_dir = path.parent
+    for i, row in frame.iterrows():
+        line = int(i) + 2  # header is line 1
+        where = dict(file=str(path.name), line=line, doc_id=row["doc_id"] or None)
+        problem = None
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", row["doc_id"] or ""):
+            problem = f"doc_id {row['doc_id']!r} must be non-empty letters, digits, _ . -"
+        elif row["doc_id"] in seen:
+            problem = f"doc_id {row['doc_id']!r} already used on line {seen[row['doc_id']]}; doc_ids must be unique"
+        elif not re.fullmatch(r"\d{4}", row["year"].strip()):
+            problem = f"year {row['year']!r} is not a four-digit number"
+        elif row["level"] not in LEVELS:
+            problem = f"level {row['level']!r} must be one of {', '.join(LEVELS)}"
+        elif row["script"] not in SCRIPTS:
+            problem = f"script {row['script']!r} must be one of {', '.join(SCRIPTS)}"
+        elif not (raw_dir / row["file"]).is_file():
+            problem = f"file {row['file']!r} not found in {raw_dir}; copy it there or remove the row"
+        if problem:
+            diags.append(Diagnostic(severity="error", code="manifest_row", message=problem, **where))
+            continue
+        seen[row["doc_id"]] = line
+        keep.append(i)
+    listed = set(frame["file"])
+    for extra in sorted(p.name for p in raw_dir.iterdir() if p.suffix == ".txt" and p.name not in listed):
+        diags.append(Diagnostic(
+            severity="warning", code="file_without_manifest_row", file=extra, line=None, doc_id=None,
+            message=f"{extra} is in {raw_dir.name}/ but has no manifest row; add one to build it"))
+    ok = frame.loc[keep].assign(year=lambda f: f["year"].astype(int)).reset_index(drop=True)
+    return ok, diags
+
+
+# --------------------------------------------------------------------------------------------------------------
+# decoding
+
+
+def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
+    """Decode raw bytes as UTF-8 (BOM allowed); detect and report GBK/Big5 and the like; refuse binary."""
+    diags: list[Diagnostic] = []
+    if not data.strip():
+        raise InputError(file, None, "file is empty; replace it with the plan's text")
+    if b"\x00" in data[:4096]:
+        raise InputError(file, None, "file looks binary (NUL bytes); save the plan as UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None or best.encoding in ("utf_8", "ascii") or best.chaos > 0.2:
+            raise InputError(file, line, "not valid UTF-8 and the encoding could not be detected; "
+                                         "save the file as UTF-8") from None
+        text = str(best)
+        diags.append(Diagnostic(
+            severity="warning", code="not_utf8", file=file, line=line, doc_id=None,
+            message=f"not UTF-8 (first bad byte on line {line}); decoded as {best.encoding}; "
+                    "save the file as UTF-8 to silence this"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, diags
+
+
+# --------------------------------------------------------------------------------------------------------------
+# line-level normalisers (str -> str)
+
+
+def to_simplified(text: str, *, script: str) -> str:
+    """Convert to simplified Chinese with the OpenCC configuration (and phrase table) chosen for ``script``."""
+    rules = load_rules()
+    cfg = rules["opencc"].get(script)
+    if cfg:
+        text = _converter(cfg).convert(text)
+    table = rules["phrase_tables"].get(script)
+    if table:
+        pattern, mapping = _phrase_table(table)
+        text = pattern.sub(lambda m: mapping[m.group(0)], text)
+    return text
+
+
+def unify_punctuation(line: str) -> str:
+    """Half-width brackets and sentence punctuation to full width (commas/colons between digits stay)."""
+    line = unicodedata.normalize("NFC", line)
+    line = "".join(_HALF_TO_FULL.get(ch, ch) for ch in line)
+    line = _COMMA_RE.sub("，", line)
+    return _COLON_RE.sub("：", line)
+
+
+def collapse_whitespace(line: str) -> str:
+    """No-break, ideographic and other spaces to one space; none next to CJK text; stripped."""
+    line = _SPACE_RE.sub(" ", line)
+    line = _SPACE_NEAR_CJK_RE.sub("", line)
+    return line.strip()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# document-level normalisation
+
+
+def _removal(doc_id: str, rule: str, raw_line: int, removed: str) -> dict:
+    return {"doc_id": doc_id, "rule": rule, "raw_line": raw_line, "removed": removed}
+
+
+def _is_section(text: str) -> bool:
+    return bool(SECTION_RE.match(text)) and len(text) <= 60
+
+
+def _is_marker(text: str) -> bool:
+    return bool(TASK_RE.match(text)) or _is_section(text)
+
+
+def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
+    """Turn one decoded raw plan into its normalised body (see module docstring)."""
+    rules = load_rules()
+    removals: list[dict] = []
+    diags: list[Diagnostic] = []
+    raw_lines = text.split("\n")
+
+    # 1. inline pinyin, on the raw text so the log shows exactly what was in the file
+    cleaned = []
+    for n, raw in enumerate(raw_lines, start=1):
+        for m in rules["pinyin_re"].finditer(raw):
+            removals.append(_removal(doc_id, "pinyin_annotation", n, m.group(0)))
+        cleaned.append(rules["pinyin_re"].sub("", raw))
+
+    # 2. script conversion on the whole text at once (OpenCC never crosses a newline)
+    converted = to_simplified("\n".join(cleaned), script=script).split("\n")
+    if len(converted) != len(raw_lines):  # pragma: no cover - OpenCC contract
+        raise InputError(file, None, "script conversion changed the number of lines")
+
+    # 3. punctuation, whitespace, markdown heading marks, blank lines
+    lines: list[Line] = []
+    for n, (raw, line) in enumerate(zip(raw_lines, converted), start=1):
+        line = unify_punctuation(line)
+        squeezed = collapse_whitespace(line)
+        if squeezed != line:
+            if not squeezed:
+                if raw:
+                    removals.append(_removal(doc_id, "blank_line", n, raw))
+                continue
+            removals.append(_removal(doc_id, "whitespace", n, "".join(
+                ch for ch in line if ch.isspace() or ch in "\u00a0\u3000\ufeff")))
+        heading = _MD_HEADING_RE.match(squeezed)
+        if heading:
+            removals.append(_removal(doc_id, "markdown_heading", n, heading.group(0)))
+            squeezed = squeezed[heading.end():]
+        if squeezed:
+            lines.append(Line(squeezed, n))
+    full_text = "\n".join(l.text for l in lines)
+
+    stated = rules["stated_counts_re"].search(full_text)
+    stated_sections = _cn_or_int(stated.group("sections")) if stated else None
+    stated_tasks = _cn_or_int(stated.group("tasks")) if stated else None
+
+    # 4. where the plan starts and ends
+    first = next((i for i, l in enumerate(lines) if _is_section(l.text)), None)
+    if first is None:
+        first = next((i for i, l in enumerate(lines) if TASK_RE.match(l.text)), None)
+    if first is None:
+        diags.append(Diagnostic(severity="warning", code="no_sections", file=file, line=None, doc_id=doc_id,
+                                message="no section heading (一、) or numbered task found; the whole text "
+                                        "is kept as preamble"))
+        first = len(lines)
+    end = next((i for i in range(first, len(lines)) if rules["web_footer_re"].search(lines[i].text)), len(lines))
+    for l in lines[end:]:
+        removals.append(_removal(doc_id, "web_footer", l.raw_line, l.text))
+
+    title_at, title_len = _find_title(lines, first)
+    start = title_at if title_at is not None else _first_content(lines, first, rules)
+    front = lines[:start]
+    front_rule = next((rule for rule, rx in rules["front_matter_re"] if any(rx.search(l.text) for l in front)),
+                      "front_matter")
+    for l in front:
+        if rules["web_navigation_re"].search(l.text):
+            rule = "web_navigation"
+        elif rules["notice_title_re"].search(l.text):
+            rule = "notice_title"
+        else:
+            rule = front_rule
+        removals.append(_removal(doc_id, rule, l.raw_line, l.text))
+
+    if title_at is not None:
+        title_lines = lines[title_at:title_at + title_len]
+        title = "".join(l.text for l in title_lines).replace(" ", "")
+        for l in title_lines[1:]:
+            removals.append(_removal(doc_id, "title_line_join", l.raw_line, "\n"))
+        body_lines = [Line(title, title_lines[0].raw_line)]
+        rest = lines[title_at + title_len:end]
+    else:
+        found = next((m.group("title") for l in front for m in [NOTICE_TITLE_RE.search(l.text)] if m), None)
+        title = found or ""
+        if not found:
+            diags.append(Diagnostic(severity="warning", code="no_title", file=file, line=None, doc_id=doc_id,
+                                    message="no plan title (YYYY年…工作要点) found; documents.title is empty"))
+        body_lines = []
+        rest = lines[start:end]
+
+    # 5. rejoin paragraphs that a page break cut (no terminal punctuation, next line not a heading or marker)
+    for l in rest:
+        prev = body_lines[-1] if body_lines and (title_at is None or len(body_lines) > 1) else None
+        if prev is not None and not prev.text.endswith(TERMINAL) and not _is_section(prev.text) \
+                and not _is_marker(l.text):
+            removals.append(_removal(doc_id, "page_break_join", l.raw_line, "\n"))
+            body_lines[-1] = Line(prev.text + l.text, prev.raw_line,
+                                  prev.pieces + ((len(prev.text), l.raw_line),))
+        else:
+            body_lines.append(l)
+
+    body_parts, offsets, numbers = [], [], []
+    pos = 0
+    for l in body_lines:
+        offsets.append(pos)
+        numbers.append(l.raw_line)
+        for off, raw_line in l.pieces:
+            offsets.append(pos + off)
+            numbers.append(raw_line)
+        body_parts.append(l.text + "\n")
+        pos += len(l.text) + 1
+    return Normalised(
+        doc_id=doc_id, file=file, body="".join(body_parts), title=title, has_title_line=title_at is not None,
+        line_offsets=offsets, line_numbers=numbers, removals=removals, diagnostics=diags,
+        stated_sections=stated_sections, stated_tasks=stated_tasks,
+    )
+
+
+def _find_title(lines: list[Line], first: int) -> tuple[int | None, int]:
+    """Nearest plan title before the first section: one line, or two when a line break splits it."""
+    for i in range(first - 1, -1, -1):
+        text = lines[i].text.replace(" ", "")
+        if "《" in text:
+            continue
+        if TITLE_RE.match(text):
+            return i, 1
+        if i + 1 < first and re.match(r"^\d{4}年", text) and not text.endswith(TERMINAL):
+            joined = text + lines[i + 1].text.replace(" ", "")
+            if TITLE_RE.match(joined):
+                return i, 2
+    return None, 0
+
+
+def _first_content(lines: list[Line], first: int, rules: dict) -> int:
+    """Without a title line, the body starts after the last navigation/notice line before the first section."""
+    start = 0
+    for i in range(first):
+        if rules["web_navigation_re"].search(lines[i].text) or rules["notice_title_re"].search(lines[i].text):
+            start = i + 1
+    return start
+
+
+def _cn_or_int(token: str) -> int:
+    return int(token) if token.isdigit() else cn_numeral(token)
+
+
+def cn_numeral(token: str) -> int:
+    """Value of a Chinese numeral up to the hundreds: 三十五 → 35, 十 → 10, 一百零二 → 102."""
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+    if token.isdigit():
+        return int(token)
+    total, current = 0, 0
+    for ch in token:
+        if ch in digits:
+            current = digits[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {token!r}")
+    return total + current
+
+
+def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:
+    """Read one raw file and normalise it (I/O edge of this module)."""
+    text, diags = decode(Path(path).read_bytes(), Path(path).name)
+    norm = normalise(text, doc_id=doc_id, file=Path(path).name, script=script)
+    norm.diagnostics[:0] = [d.with_doc(doc_id) for d in diags]
+    return norm
+
+
+__all__ = [
+    "Normalised", "read_manifest", "decode", "normalise", "read_document", "to_simplified",
+    "unify_punctuation", "collapse_whitespace", "cn_numeral", "SECTION_RE", "TASK_RE", "load_rules",
+]

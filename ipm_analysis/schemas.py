@@ -1,0 +1,88 @@
+"""Column names, dtypes and checks of every processed table (mirrors docs/data_dictionary.md).
+
+``validate(name, frame)`` casts a frame to its documented dtypes and validates it with pandera, so a table with
+a missing, extra or renamed column, a duplicate key or an unknown role never reaches ``data/processed/``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+S, I, NI, B = "string", "int64", "Int64", "bool"
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "documents": dict(doc_id=S, year=I, jurisdiction=S, level=S, issuer=S, issue_date=S, source_form=S, script=S,
+                      title=S, text=S, n_chars=I, n_sections=I, n_tasks=I, n_clauses=I, stated_sections=NI,
+                      stated_tasks=NI, file=S, original_file=S, sha256=S),
+    "segments": dict(doc_id=S, segment_no=I, kind=S, section_no=NI, task_id=S, sub_no=NI, start=I, end=I,
+                     raw_line=I, text=S),
+    "sections": dict(doc_id=S, section_no=I, title=S, start=I, end=I, raw_line=I),
+    "tasks": dict(doc_id=S, year=I, jurisdiction=S, section_no=I, task_no=I, seq=I, task_id=S, marker=S, title=S,
+                  text=S, start=I, end=I, raw_line=I, n_subtasks=I),
+    "subtasks": dict(doc_id=S, task_id=S, sub_no=I, title=S, text=S, start=I, end=I, raw_line=I),
+    "clauses": dict(doc_id=S, task_id=S, clause_no=I, raw=S, start=I, end=I, raw_line=I, has_role_verb=B),
+    "task_agencies": dict(doc_id=S, year=I, jurisdiction=S, task_id=S, clause_no=I, agency_no=I, agency_raw=S,
+                          agency=S, agency_full=S, level=S, successor=S, role=S, is_generic=B, is_known=B),
+    "removals": dict(doc_id=S, rule=S, raw_line=I, removed=S),
+    "diagnostics": dict(doc_id=S, file=S, line=NI, severity=S, code=S, message=S),
+}
+
+KEYS: dict[str, list[str]] = {
+    "documents": ["doc_id"],
+    "segments": ["doc_id", "segment_no"],
+    "sections": ["doc_id", "section_no"],
+    "tasks": ["task_id"],
+    "subtasks": ["task_id", "sub_no"],
+    "clauses": ["doc_id", "start"],
+    "task_agencies": ["doc_id", "task_id", "clause_no", "agency_no"],
+}
+
+ALLOWED = {
+    ("segments", "kind"): ["title", "preamble", "section_heading", "task", "subtask", "unassigned"],
+    ("task_agencies", "role"): ["lead", "responsible", "participating", "unspecified"],
+    ("documents", "level"): ["national", "provincial", "municipal"],
+    ("diagnostics", "severity"): ["error", "warning", "info"],
+}
+NULLABLE = {
+    ("documents", "issue_date"), ("documents", "stated_sections"), ("documents", "stated_tasks"),
+    ("segments", "section_no"), ("segments", "task_id"), ("segments", "sub_no"),
+    ("clauses", "task_id"),
+    ("task_agencies", "task_id"), ("task_agencies", "agency"), ("task_agencies", "agency_full"),
+    ("task_agencies", "successor"),
+    ("diagnostics", "doc_id"), ("diagnostics", "file"), ("diagnostics", "line"),
+}
+
+
+def _schema(name: str) -> pa.DataFrameSchema:
+    cols = {}
+    for col, dtype in COLUMNS[name].items():
+        checks = []
+        if (name, col) in ALLOWED:
+            checks.append(pa.Check.isin(ALLOWED[(name, col)]))
+        if col in ("start", "end", "raw_line", "n_chars"):
+            checks.append(pa.Check.ge(0))
+        cols[col] = pa.Column(dtype, checks=checks, nullable=(name, col) in NULLABLE)
+    unique = KEYS.get(name)
+    return pa.DataFrameSchema(cols, strict=True, ordered=True, unique=unique if unique else None,
+                              name=name)
+
+
+SCHEMAS = {name: _schema(name) for name in COLUMNS}
+
+
+def empty(name: str) -> pd.DataFrame:
+    """An empty frame with the table's columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in COLUMNS[name].items()})
+
+
+def conform(name: str, records) -> pd.DataFrame:
+    """Records (list of dicts or a frame) → frame with exactly the documented columns and dtypes."""
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return empty(name)
+    return frame.reindex(columns=list(COLUMNS[name])).astype(COLUMNS[name])
+
+
+def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate a table against its schema (raises pandera's SchemaError with the offending rows)."""
+    return SCHEMAS[name].validate(frame)

@@ -1,0 +1,161 @@
+"""ipm_analysis.parse: sections, tasks, sub-headings, coverage and numbering diagnostics."""
+from __future__ import annotations
+
+import pytest
+
+from ipm_analysis.ingest import normalise
+from ipm_analysis.parse import parse
+
+EXPECTED = {  # doc_id: (sections, tasks, subtasks), counted by hand in data/raw/
+    "2012_national": (5, 25, 0),
+    "2017_national": (8, 31, 0),
+    "2018_qingdao": (10, 27, 0),
+    "2020_national": (7, 35, 0),
+    "2021_national": (7, 28, 9),
+}
+
+
+def _parse(text: str):
+    norm = normalise(text, doc_id="t", file="t.txt", script="zh-Hans")
+    return norm, parse(norm)
+
+
+# ---- small inline documents --------------------------------------------------------------------------------
+
+def test_numbering_restarts_per_section():
+    _, s = _parse("2012年全国打击侵犯知识产权和制售假冒伪劣商品工作要点\n前言。\n一、甲\n（一）任务一。内容。\n"
+                  "（二）任务二。内容。\n二、乙\n（一）任务三。内容。\n")
+    assert s.numbering == "per_section"
+    assert [t["task_id"] for t in s.tasks] == ["t-01-01", "t-01-02", "t-02-01"]
+    assert [d.code for d in s.diagnostics] == []
+
+
+@pytest.mark.parametrize("markers, code", [
+    (["一", "三"], "numbering_gap"),            # （二） skipped
+    (["一", "二", "二"], "numbering_duplicate"),
+    (["二", "一"], "numbering_out_of_order"),
+])
+def test_numbering_diagnostics(markers, code):
+    text = "一、甲\n" + "".join(f"（{m}）任务。内容。\n" for m in markers)
+    _, s = _parse(text)
+    assert code in [d.code for d in s.diagnostics]
+    assert len({t["task_id"] for t in s.tasks}) == len(markers)   # duplicates still get unique ids
+
+
+def test_malformed_marker_is_read_and_reported():
+    _, s = _parse("一、甲\n（一）任务。内容。\n二）任务。内容。\n")
+    assert [t["task_no"] for t in s.tasks] == [1, 2]
+    assert [d.code for d in s.diagnostics] == ["malformed_marker"]
+
+
+def test_unnumbered_paragraph_after_one_line_task_is_unassigned():
+    _, s = _parse("一、甲\n（一）任务。内容。\n同时，另有一段。\n二、乙\n（二）任务。内容。\n")
+    kinds = [x["kind"] for x in s.segments]
+    assert kinds == ["section_heading", "task", "unassigned", "section_heading", "task"]
+
+
+def test_multi_paragraph_task_with_subheadings():
+    _, s = _parse("一、甲\n（一）深化治理。\n互联网领域治理。加强监管，严厉打击。\n续写一段，没有小标题。\n"
+                  "重点市场治理。加大巡查。\n（二）下一任务。\n内容。\n")
+    assert [st["title"] for st in s.subtasks] == ["互联网领域治理", "重点市场治理"]
+    assert s.tasks[0]["n_subtasks"] == 2 and s.tasks[1]["n_subtasks"] == 0
+    assert s.tasks[0]["text"].endswith("加大巡查。\n")
+
+
+def test_no_tasks_is_a_diagnostic_not_a_crash():
+    norm, s = _parse("只有一段文字，没有编号。\n")
+    assert s.tasks == [] and "no_tasks" in [d.code for d in s.diagnostics]
+    assert "".join(x["text"] for x in s.segments) == norm.body
+
+
+def test_tasks_without_sections():
+    _, s = _parse("前言。\n（一）任务。内容。\n（二）任务。内容。\n")
+    assert [t["section_no"] for t in s.tasks] == [0, 0]
+
+
+# ---- the real corpus ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("doc_id", sorted(EXPECTED))
+def test_counts(corpus, doc_id):
+    docs = corpus.documents.set_index("doc_id")
+    sections, tasks, subtasks = EXPECTED[doc_id]
+    assert docs.loc[doc_id, "n_sections"] == sections
+    assert docs.loc[doc_id, "n_tasks"] == tasks
+    assert (corpus.subtasks["doc_id"] == doc_id).sum() == subtasks
+
+
+@pytest.mark.parametrize("doc_id", sorted(EXPECTED))
+def test_coverage_complete(corpus, doc_id):
+    """Every body character lies in exactly one segment, and tasks/sections agree with the segments."""
+    text = corpus.text(doc_id)
+    seg = corpus.segments[corpus.segments["doc_id"] == doc_id].sort_values("segment_no")
+    assert seg["start"].iloc[0] == 0 and seg["end"].iloc[-1] == len(text)
+    assert (seg["start"].iloc[1:].to_numpy() == seg["end"].iloc[:-1].to_numpy()).all()   # no gap, no overlap
+    assert "".join(seg["text"]) == text
+    for t in corpus.tasks[corpus.tasks["doc_id"] == doc_id].itertuples():
+        own = seg[seg["task_id"] == t.task_id]
+        assert (own["start"].min(), own["end"].max()) == (t.start, t.end)
+        assert text[t.start:t.end] == t.text
+    secs = corpus.sections[corpus.sections["doc_id"] == doc_id]
+    assert (secs["start"].iloc[1:].to_numpy() == secs["end"].iloc[:-1].to_numpy()).all()
+
+
+@pytest.mark.parametrize("task_id, title", [
+    ("2012_national-01-01", "开展商标权保护专项整治"),
+    ("2012_national-02-01", "开展打击假冒伪劣“破案会战”"),
+    ("2012_national-05-03", "切实加强社会监督"),
+    ("2017_national-01-03", "深入开展中国制造海外形象维护“清风”行动"),
+    ("2017_national-03-11", "深入推进软件正版化工作"),
+    ("2017_national-08-31", "加强地方涉外交流合作"),
+    ("2018_qingdao-02-05", "加强重点领域产品质量治理"),
+    ("2018_qingdao-10-27", "加大日常工作跟踪考核"),
+    ("2020_national-01-01", "加强互联网侵权假冒治理"),
+    ("2020_national-05-27", "优化企业知识产权服务"),
+    ("2020_national-07-35", "加强系统性宣传"),
+    ("2021_national-01-01", "深化重点领域和市场治理"),
+    ("2021_national-07-28", "健全考核机制"),
+])
+def test_task_titles(corpus, task_id, title):
+    assert corpus.tasks.set_index("task_id").at[task_id, "title"] == title
+
+
+def test_2012_closing_paragraph_is_unassigned(corpus):
+    seg = corpus.segments
+    un = seg[(seg["doc_id"] == "2012_national") & (seg["kind"] == "unassigned")]
+    assert len(un) == 1 and un["text"].iloc[0].startswith("同时，以盗窃、利诱、胁迫")
+    assert un["section_no"].iloc[0] == 1
+
+
+def test_2020_stated_counts_checked(corpus):
+    d = corpus.diagnostics
+    ok = d[(d["doc_id"] == "2020_national") & (d["code"] == "stated_count_ok")]
+    assert len(ok) == 2
+    assert not (d["code"] == "stated_count_mismatch").any()
+
+
+def test_2020_malformed_marker(corpus):
+    t = corpus.tasks.set_index("task_id").loc["2020_national-07-35"]
+    assert t["marker"] == "三十五）" and t["raw_line"] == 61
+    d = corpus.diagnostics
+    assert d[(d["code"] == "malformed_marker")]["line"].tolist() == [61]
+
+
+def test_2021_subheadings(corpus):
+    st = corpus.subtasks[corpus.subtasks["doc_id"] == "2021_national"]
+    assert st["title"].tolist() == [
+        "互联网领域侵权假冒治理", "重点市场治理", "农村地区侵权假冒治理", "制假售假集中区域治理", "进出口环节治理",
+        "寄递环节治理", "生命健康产品治理", "环境保护产品治理", "地理标志和奥林匹克标志产品治理"]
+
+
+def test_sections_titles(corpus):
+    s = corpus.sections.set_index(["doc_id", "section_no"])["title"]
+    assert s[("2012_national", 1)] == "大力开展专项整治"
+    assert s[("2018_qingdao", 10)] == "严格考核监管机制"
+    assert s[("2021_national", 7)] == "压实各地责任"
+
+
+def test_raw_lines_trace_back(corpus):
+    t = corpus.tasks.set_index("task_id")
+    assert t.at["2021_national-01-02", "raw_line"] == 17
+    assert t.at["2018_qingdao-01-01", "raw_line"] == 10
+    assert t.at["2017_national-01-01", "raw_line"] == 13
