@@ -18,7 +18,7 @@ import yaml
 
 from . import config
 from .diagnostics import Diagnostic
-from .ingest import Normalised
+from .ingest import TASK_RE, Normalised
 
 # Role verbs at the end of a clause part, longest first; the group name is the role.
 ROLE_RE = re.compile(
@@ -48,7 +48,12 @@ class AgencyTables:
         key = self.aliases.get((scope, name))
         if key is None:
             return None
-        return self.agencies.loc[(scope, key)].to_dict() | {"agency": key}
+        return self._records[(scope, key)] | {"agency": key}
+
+    @functools.cached_property
+    def _records(self) -> dict[tuple[str, str], dict]:
+        """Rows of ``agencies`` as plain dicts: a .loc lookup per agency mention dominated the build."""
+        return dict(zip(self.agencies.index, self.agencies.to_dict("records")))
 
     def generic_name(self, name: str) -> str | None:
         return next((label for label, rx in self.generic if rx.fullmatch(name)), None)
@@ -78,8 +83,12 @@ class ClauseResult:
 
 
 def bracket_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
-    """Top-level （…） spans in one paragraph (nested brackets kept inside) and unmatched bracket positions."""
-    spans, unmatched, stack = [], [], []
+    """Top-level （…） spans in one paragraph (nested brackets kept inside) and unmatched bracket positions.
+
+    An opening bracket that is never closed does not swallow the rest of the paragraph: the matched pairs
+    after it are still top-level spans (so one lost `）` costs one clause, not every clause that follows).
+    """
+    pairs, unmatched, stack = [], [], []
     for i, ch in enumerate(text):
         if ch == "（":
             stack.append(i)
@@ -87,10 +96,13 @@ def bracket_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
             if not stack:
                 unmatched.append(i)
                 continue
-            start = stack.pop()
-            if not stack:
-                spans.append((start, i + 1))
+            pairs.append((stack.pop(), i + 1))
     unmatched.extend(stack)
+    spans, reach = [], -1
+    for start, end in sorted(pairs):  # matched pairs nest or are disjoint: keep the outermost ones
+        if start >= reach:
+            spans.append((start, end))
+            reach = end
     return spans, sorted(unmatched)
 
 
@@ -166,7 +178,10 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
         seg_start = seg["start"]
         for line in seg["text"].split("\n"):
             spans, unmatched = bracket_spans(line)
+            marker = TASK_RE.match(line)
             for pos in unmatched:
+                if marker and pos < marker.end():  # the malformed marker 三十五） is reported by parse
+                    continue
                 out.diagnostics.append(Diagnostic(
                     "warning", "unbalanced_bracket",
                     f"bracket {line[pos]!r} without its partner near {line[max(0, pos - 8):pos + 8]!r}; "

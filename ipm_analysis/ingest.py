@@ -119,7 +119,9 @@ def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnost
     if not path.exists():
         raise InputError(str(path), None, "manifest not found; create data/raw/manifest.csv (see README)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+        # utf-8-sig: Excel saves CSV with a BOM; blank lines kept (then dropped) so row i is on line i + 2
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None, encoding="utf-8-sig",
+                            skip_blank_lines=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(str(path), None, f"manifest is not a readable UTF-8 CSV: {exc}") from None
     missing = [c for c in MANIFEST_COLUMNS if c not in frame.columns and c != "notes"]
@@ -127,6 +129,7 @@ def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnost
         raise InputError(str(path), 1, f"manifest lacks column(s) {', '.join(missing)}")
     if "notes" not in frame.columns:
         frame = frame.assign(notes="")
+    frame = frame[(frame != "").any(axis=1)]
     diags: list[Diagnostic] = []
     keep = []
     seen: dict[str, int] = {}
@@ -146,7 +149,8 @@ def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnost
         elif row["script"] not in SCRIPTS:
             problem = f"script {row['script']!r} must be one of {', '.join(SCRIPTS)}"
         elif not (raw_dir / row["file"]).is_file():
-            problem = f"file {row['file']!r} not found in {raw_dir}; copy it there or remove the row"
+            problem = f"file {row['file']!r} not found in {raw_dir.parent.name}/{raw_dir.name}/; copy it there or " \
+                      "remove the row"
         if problem:
             diags.append(Diagnostic(severity="error", code="manifest_row", message=problem, **where))
             continue
@@ -165,15 +169,32 @@ def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnost
 # decoding
 
 
+# Formats that are sometimes saved under a .txt name instead of the text converted from them.
+_BINARY_MAGIC = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP archive (or docx/xlsx)",
+                 b"\xd0\xcf\x11\xe0": "an old Office document (doc/xls)", b"{\\rtf": "an RTF document",
+                 b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image"}
+
+
 def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
     """Decode raw bytes as UTF-8 (BOM allowed); detect and report GBK/Big5 and the like; refuse binary."""
     diags: list[Diagnostic] = []
+    text: str | None = None
     if not data.strip():
         raise InputError(file, None, "file is empty; replace it with the plan's text")
-    if b"\x00" in data[:4096]:
+    kind = next((k for magic, k in _BINARY_MAGIC.items() if data.startswith(magic)), None)
+    if kind:
+        raise InputError(file, None, f"file is {kind}, not text; save the plan's text as UTF-8 instead")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows Notepad's "Unicode" (UTF-16 with a BOM)
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(file, None, "file starts like UTF-16 but is not; save it as UTF-8") from None
+        diags.append(Diagnostic(severity="warning", code="not_utf8", file=file, line=None, doc_id=None,
+                                message="not UTF-8; decoded as utf_16; save the file as UTF-8 to silence this"))
+    elif b"\x00" in data[:4096]:
         raise InputError(file, None, "file looks binary (NUL bytes); save the plan as UTF-8 text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig") if text is None else text
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         from charset_normalizer import from_bytes
@@ -183,6 +204,10 @@ def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
             raise InputError(file, line, "not valid UTF-8 and the encoding could not be detected; "
                                          "save the file as UTF-8") from None
         text = str(best)
+        visible = sum(not ch.isspace() for ch in text)
+        if sum("\u3400" <= ch <= "\u9fff" for ch in text) < 0.2 * visible:  # mac_turkish for a PDF, etc.
+            raise InputError(file, line, f"not valid UTF-8, and read as {best.encoding} it is not Chinese text; "
+                                         "save the file as UTF-8") from None
         diags.append(Diagnostic(
             severity="warning", code="not_utf8", file=file, line=line, doc_id=None,
             message=f"not UTF-8 (first bad byte on line {line}); decoded as {best.encoding}; "

@@ -14,8 +14,8 @@ from .diagnostics import Diagnostic
 from .ingest import SECTION_RE, TASK_RE, Normalised, cn_numeral
 
 # A sub-heading (2021: `互联网领域侵权假冒治理。`) opens a paragraph with a short sentence that has no inner
-# punctuation and is not itself followed by a responsibility clause.
-SUBHEADING_RE = re.compile(r"^(?P<title>[^，、；：。（）“”《》]{2,20})。(?!（)")
+# punctuation and is followed by more text in the same paragraph, not by a responsibility clause.
+SUBHEADING_RE = re.compile(r"^(?P<title>[^，、；：。（）“”《》]{2,20})。(?!（)(?=.)")
 
 
 @dataclass
@@ -123,7 +123,16 @@ def parse(norm: Normalised) -> Structure:
         s["segment_no"] = n
     out.numbering, numbering_diags = check_numbering(out.sections, out.tasks, file=file, doc_id=doc_id)
     out.diagnostics.extend(numbering_diags)
+    # A repeated section heading (二、 twice) is reported above as numbering_duplicate and keeps its segments;
+    # the sections table (keyed by doc_id + section_no) keeps the first occurrence only.
+    first_seen: dict[int, dict] = {}
+    for s in out.sections:
+        first_seen.setdefault(s["section_no"], s)
+    out.sections = [s for s in out.sections if first_seen[s["section_no"]] is s]
     out.diagnostics.extend(check_stated_counts(norm, len(out.sections), len(out.tasks)))
+    if out.tasks and not out.sections:
+        out.diagnostics.append(Diagnostic("warning", "no_sections", "numbered tasks but no section heading (一、) "
+                                          "found; the tasks are given section_no 0", file, None, doc_id))
     if not out.tasks:
         out.diagnostics.append(Diagnostic("warning", "no_tasks", "no numbered tasks（一）found; only "
                                           "preamble and section rows were built", file, None, doc_id))

@@ -77,10 +77,16 @@ def empty(name: str) -> pd.DataFrame:
 
 def conform(name: str, records) -> pd.DataFrame:
     """Records (list of dicts or a frame) → frame with exactly the documented columns and dtypes."""
-    frame = pd.DataFrame(records)
-    if frame.empty:
+    if isinstance(records, pd.DataFrame):
+        if records.empty:
+            return empty(name)
+        return records.reindex(columns=list(COLUMNS[name])).astype(COLUMNS[name])
+    records = list(records)
+    if not records:
         return empty(name)
-    return frame.reindex(columns=list(COLUMNS[name])).astype(COLUMNS[name])
+    # Column by column straight into the target dtype: ~3x faster than DataFrame(records).astype(...), which
+    # matters because every document calls this for every table (see docs/benchmarks.md).
+    return pd.DataFrame({c: pd.array([r.get(c) for r in records], dtype=d) for c, d in COLUMNS[name].items()})
 
 
 def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:

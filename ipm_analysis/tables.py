@@ -164,8 +164,11 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
                            ).hexdigest()
     stamp_file = out_dir / "_build.json"
     if not force and stamp_file.exists() and all((out_dir / f"{t}.parquet").exists() for t in TABLES):
-        if json.loads(stamp_file.read_text()).get("stamp") == stamp:
-            corpus = read_tables(out_dir)
+        try:
+            corpus = read_tables(out_dir) if json.loads(stamp_file.read_text()).get("stamp") == stamp else None
+        except Exception:  # noqa: BLE001 - damaged output (or stamp): rebuild it below
+            corpus = None
+        if corpus is not None:
             return BuildResult(corpus, reused=list(keys), up_to_date=True, seconds=time.perf_counter() - t0)
 
     per_doc: dict[str, dict[str, pd.DataFrame]] = {}
@@ -173,8 +176,11 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
     for r in rows:
         cached = cache / f"{r['doc_id']}.pkl"
         if not force and cached.exists():
-            with open(cached, "rb") as fh:
-                key, frames = pickle.load(fh)
+            try:
+                with open(cached, "rb") as fh:
+                    key, frames = pickle.load(fh)
+            except Exception:  # noqa: BLE001 - a damaged or incompatible cache entry is a cache miss
+                key = None
             if key == keys[r["doc_id"]]:
                 per_doc[r["doc_id"]] = frames
                 continue
@@ -205,6 +211,7 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
         frame = pd.concat(parts, ignore_index=True) if parts else _empty(name)
         tables[name] = _validate(name, frame)
     corpus = Corpus(**tables)
+    stamp_file.unlink(missing_ok=True)  # until every table is replaced, the old stamp must not vouch for them
     write_tables(corpus, out_dir)
     _atomic_write(stamp_file, json.dumps({"stamp": stamp, "documents": keys}, indent=1, sort_keys=True).encode())
     return BuildResult(corpus, rebuilt=[r["doc_id"] for r in todo],
@@ -253,16 +260,24 @@ def _atomic_pickle(path: Path, obj) -> None:
 
 
 def write_tables(corpus: Corpus, out_dir: Path | None = None) -> None:
-    """Write every table as Parquet and as Excel-friendly CSV (UTF-8 with BOM), each file atomically."""
+    """Write every table as Parquet and as Excel-friendly CSV (UTF-8 with BOM), each file atomically.
+
+    Every file is serialised in memory first, so a failure while serialising (the likely one) leaves all the
+    previous files untouched; only then are they renamed into place one by one.
+    """
     import io
 
     out_dir = Path(out_dir or config.processed_dir())
+    payloads: list[tuple[Path, bytes]] = []
     for f in fields(corpus):
         frame: pd.DataFrame = getattr(corpus, f.name)
         buf = io.BytesIO()
         frame.to_parquet(buf, index=False, engine="pyarrow")
-        _atomic_write(out_dir / f"{f.name}.parquet", buf.getvalue())
-        _atomic_write(out_dir / f"{f.name}.csv", frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+        payloads.append((out_dir / f"{f.name}.parquet", buf.getvalue()))
+        payloads.append((out_dir / f"{f.name}.csv",
+                         frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")))
+    for path, data in payloads:
+        _atomic_write(path, data)
 
 
 def read_tables(in_dir: Path | None = None) -> Corpus:

@@ -1,0 +1,78 @@
+"""ipm_analysis.tables and schemas: the build, the cache, the files and the data dictionary."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ipm_analysis import schemas
+from ipm_analysis.tables import TABLES, Corpus, build, read_tables, summary
+
+DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
+
+
+def _documented_columns() -> dict[str, list[str]]:
+    """Column names per table as written in docs/data_dictionary.md (rows like `| a, b | dtype | ... |`)."""
+    out, table = {}, None
+    for line in DICTIONARY.read_text(encoding="utf-8").splitlines():
+        head = re.match(r"^## (\w+)", line)
+        if head:
+            table = head.group(1)
+            out[table] = []
+            continue
+        cell = re.match(r"^\| ([a-z_0-9, ]+) \|", line)
+        if table and cell and cell.group(1).strip() != "column":
+            out[table].extend(c.strip() for c in cell.group(1).split(","))
+    return out
+
+
+@pytest.mark.parametrize("name", list(schemas.COLUMNS))
+def test_data_dictionary_matches_schema(name):
+    assert _documented_columns()[name] == list(schemas.COLUMNS[name])
+
+
+def test_corpus_has_every_table(corpus):
+    assert isinstance(corpus, Corpus)
+    for name in TABLES:
+        assert isinstance(getattr(corpus, name), pd.DataFrame)
+
+
+@pytest.mark.parametrize("name", list(schemas.COLUMNS))
+def test_tables_match_schema(corpus, name):
+    frame = getattr(corpus, name)
+    schemas.validate(name, frame)
+    assert {c: str(t) for c, t in frame.dtypes.items()} == {
+        c: str(pd.Series(dtype=d).dtype) for c, d in schemas.COLUMNS[name].items()}
+
+
+def test_files_written_and_readable(corpus, project_copy):
+    out = project_copy / "data" / "processed"
+    for name in TABLES:
+        assert (out / f"{name}.parquet").exists()
+        csv = (out / f"{name}.csv").read_bytes()
+        assert csv.startswith(b"\xef\xbb\xbf")          # BOM so Excel reads UTF-8
+    again = read_tables(out)
+    pd.testing.assert_frame_equal(again.tasks, corpus.tasks)
+
+
+def test_rebuild_reuses_cache(corpus, project_copy, monkeypatch):
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(project_copy))
+    result = build()
+    assert result.up_to_date and result.rebuilt == []
+
+
+def test_documents_table(corpus):
+    docs = corpus.documents.set_index("doc_id")
+    assert docs["year"].tolist() == [2012, 2017, 2018, 2020, 2021]
+    assert docs.loc["2018_qingdao", ["jurisdiction", "level"]].tolist() == ["青岛市", "municipal"]
+    assert docs.loc["2017_national", "original_file"] == "004_60a208e3080f6e38.txt"
+    assert (docs["n_chars"] == docs["text"].str.len()).all()
+
+
+def test_summary(corpus):
+    s = summary(corpus).set_index("doc_id")
+    assert s.loc["2020_national", ["sections", "tasks", "clauses"]].tolist() == [7, 35, 61]
+    assert s.loc["2012_national", "agency_mentions"] == 0
+    assert s["errors"].sum() == 0
