@@ -23,6 +23,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "clauses": dict(doc_id=S, task_id=S, clause_no=I, raw=S, start=I, end=I, raw_line=I, has_role_verb=B),
     "task_agencies": dict(doc_id=S, year=I, jurisdiction=S, task_id=S, clause_no=I, agency_no=I, agency_raw=S,
                           agency=S, agency_full=S, level=S, successor=S, role=S, is_generic=B, is_known=B),
+    "tokens": dict(doc_id=S, year=I, jurisdiction=S, segment_no=I, task_id=S, position=I, token=S, start=I, end=I,
+                   is_stopword=B, is_punct=B, is_campaign=B, is_agency=B, is_in_clause=B),
     "removals": dict(doc_id=S, rule=S, raw_line=I, removed=S),
     "diagnostics": dict(doc_id=S, file=S, line=NI, severity=S, code=S, message=S),
 }
@@ -35,6 +37,7 @@ KEYS: dict[str, list[str]] = {
     "subtasks": ["task_id", "sub_no"],
     "clauses": ["doc_id", "start"],
     "task_agencies": ["doc_id", "task_id", "clause_no", "agency_no"],
+    "tokens": ["doc_id", "position"],
 }
 
 ALLOWED = {
@@ -46,7 +49,7 @@ ALLOWED = {
 NULLABLE = {
     ("documents", "issue_date"), ("documents", "stated_sections"), ("documents", "stated_tasks"),
     ("segments", "section_no"), ("segments", "task_id"), ("segments", "sub_no"),
-    ("clauses", "task_id"),
+    ("clauses", "task_id"), ("tokens", "task_id"),
     ("task_agencies", "task_id"), ("task_agencies", "agency"), ("task_agencies", "agency_full"),
     ("task_agencies", "successor"),
     ("diagnostics", "doc_id"), ("diagnostics", "file"), ("diagnostics", "line"),

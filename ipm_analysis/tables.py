@@ -100,7 +100,7 @@ def process_document(row: dict, raw_dir: Path) -> dict[str, pd.DataFrame]:
         removals=schemas.conform("removals", norm.removals),
         diagnostics=to_frame(norm.diagnostics + structure.diagnostics + found.diagnostics),
     )
-    frames["tokens"] = tokenize_segments(segments, documents)
+    frames["tokens"] = tokenize_segments(segments, documents, frames["clauses"])
     return frames
 
 
@@ -228,15 +228,11 @@ def _progress(iterable, total: int, quiet: bool):
 
 
 def _empty(name: str) -> pd.DataFrame:
-    if name == "tokens":
-        from .tokenize import empty_tokens
-
-        return empty_tokens()
     return schemas.empty(name)
 
 
 def _validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    return schemas.validate(name, frame) if name in schemas.SCHEMAS else frame
+    return schemas.validate(name, frame)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,13 +1,124 @@
-"""TEMPORARY placeholder until the jieba tokenizer lands (helper is writing the real module)."""
+"""Tokens: jieba word segmentation of every segment, one token per row, with flags instead of deletions.
+
+A project-local ``jieba.Tokenizer`` (not the global one) loads the reviewed user dictionary
+(``data/jieba_userdict.txt``), every agency alias (``data/agency_aliases.csv``) and every campaign name
+(``data/campaigns.csv``) with a high frequency so they are never split. HMM new-word guessing is off: on these
+plans it glues ordinary words into false "new words"; the user dictionary is the reviewed way to add words.
+Stopwords (``data/stopwords.txt``) and punctuation are flags; no token is dropped except pure whitespace.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+import jieba
 import pandas as pd
 
-COLUMNS = dict(doc_id="string", year="int64", jurisdiction="string", segment_no="int64", task_id="string",
-               position="int64", token="string", start="int64", end="int64", is_stopword="bool", is_punct="bool")
+from . import config, schemas
+
+COLUMNS = schemas.COLUMNS["tokens"]
+_PUNCT_RE = re.compile(r"^[\W_]+$")
+_FORCE_FREQ = 10**6  # high enough that jieba always keeps a dictionary word whole
+
+
+def _read_list(name: str) -> list[str]:
+    with open(config.data_path(name), encoding="utf-8") as fh:
+        return [line.split("#", 1)[0].strip() for line in fh if line.split("#", 1)[0].strip()]
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """The stopword list (``data/stopwords.txt``)."""
+    return frozenset(_read_list("stopwords.txt"))
+
+
+@functools.cache
+def campaigns() -> pd.DataFrame:
+    """Named enforcement campaigns (``data/campaigns.csv``): campaign, surface forms and notes."""
+    return pd.read_csv(config.data_path("campaigns.csv"), comment="#", dtype=str, keep_default_na=False)
+
+
+@functools.cache
+def campaign_forms() -> dict[str, str]:
+    """Surface form → campaign, e.g. 剑网 → 剑网, 剑网行动 → 剑网, 红盾护农 → 红盾护农."""
+    out = {}
+    for row in campaigns().itertuples():
+        for form in [row.campaign, *[f for f in row.forms.split("|") if f]]:
+            out[form] = row.campaign
+    return out
+
+
+@functools.cache
+def agency_names() -> frozenset[str]:
+    aliases = pd.read_csv(config.data_path("agency_aliases.csv"), comment="#", dtype=str)
+    return frozenset(aliases["alias"])
+
+
+@functools.cache
+def tokenizer() -> jieba.Tokenizer:
+    """The project's jieba tokenizer, its dictionary cache kept in the project cache folder."""
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    cache = config.cache_dir() / "jieba"
+    cache.mkdir(parents=True, exist_ok=True)
+    tok.tmp_dir = str(cache)
+    tok.cache_file = "jieba.cache"
+    tok.load_userdict(str(config.data_path("jieba_userdict.txt")))
+    # Campaign names only: 剑网行动 must give 剑网 + 行动 so that every use of 剑网 is one token.
+    for word in sorted(agency_names() | set(campaigns()["campaign"])):
+        tok.add_word(word, freq=_FORCE_FREQ)
+    return tok
+
+
+def tokenize_text(text: str) -> list[tuple[str, int, int]]:
+    """(token, start, end) of every non-whitespace token of ``text``."""
+    return [(w, s, e) for w, s, e in tokenizer().tokenize(text, HMM=False) if w.strip()]
 
 
 def empty_tokens() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in COLUMNS.items()})
+    """An empty `tokens` table with its columns and dtypes."""
+    return schemas.empty("tokens")
 
 
-def tokenize_segments(segments, documents):
-    return empty_tokens()
+def tokenize_segments(segments: pd.DataFrame, documents: pd.DataFrame,
+                      clauses: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The `tokens` table: every segment of every document tokenised, offsets into ``documents.text``.
+
+    Tokens inside a responsibility clause are flagged ``is_in_clause`` so keyword analyses can leave out the
+    agency lists and role verbs (负责, 牵头, 按职责分工) that would otherwise top every plan.
+    """
+    if segments.empty:
+        return empty_tokens()
+    meta = documents.set_index("doc_id")[["year", "jurisdiction"]]
+    stop, forms, agencies = stopwords(), campaign_forms(), agency_names()
+    rows = []
+    for doc_id, segs in segments.groupby("doc_id", sort=False):
+        position = 0
+        for seg in segs.itertuples():
+            for word, s, e in tokenize_text(seg.text):
+                rows.append((doc_id, seg.segment_no, seg.task_id, position, word, seg.start + s, seg.start + e))
+                position += 1
+    frame = pd.DataFrame(rows, columns=["doc_id", "segment_no", "task_id", "position", "token", "start", "end"])
+    frame = frame.join(meta, on="doc_id")
+    tokens = frame["token"]
+    in_clause = pd.Series(False, index=frame.index)
+    if clauses is not None and len(clauses):
+        for doc_id, cl in clauses.groupby("doc_id", sort=False):
+            mine = frame["doc_id"] == doc_id
+            starts = frame.loc[mine, "start"].to_numpy()
+            # clauses are sorted and disjoint: a token is inside one if the last clause starting at or
+            # before it ends after it
+            cl = cl.sort_values("start")
+            idx = cl["start"].searchsorted(starts, side="right") - 1
+            ends = cl["end"].to_numpy()
+            inside = (idx >= 0) & (starts < ends[idx.clip(0)])
+            in_clause.loc[mine] = inside
+    frame = frame.assign(
+        is_in_clause=in_clause,
+        is_stopword=tokens.isin(stop),
+        is_punct=tokens.str.match(_PUNCT_RE),
+        is_campaign=tokens.isin(forms),
+        is_agency=tokens.isin(agencies),
+    )
+    return frame[list(COLUMNS)].astype(COLUMNS)
