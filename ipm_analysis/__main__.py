@@ -46,9 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _print_summary(result)
     if args.command == "report":
-        from .report import run_report
+        from .report import NotebookError, run_report
 
-        run_report()
+        try:
+            run_report()
+        except NotebookError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     if args.command == "check":
         return int((result.corpus.diagnostics["severity"] == "error").any())
     return 0
