@@ -50,14 +50,25 @@ def execute_notebook(path: Path, out_dir: Path, *, timeout: int = 600) -> Path:
     return executed
 
 
-def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, timeout: int = 600) -> list[Path]:
-    """Execute the notebooks in order, printing the time each took; returns the executed notebooks."""
+def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, timeout: int = 600,
+               jobs: int | None = None) -> list[Path]:
+    """Execute the notebooks (``jobs`` kernels at a time, default one per core), printing the time each took;
+    returns the executed notebooks in run order. Notebooks only read the processed tables and write
+    distinct figures, so they are independent of each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
     out_dir = Path(out_dir or config.executed_notebooks_dir())
-    done = []
-    for path in paths or notebooks():
+    paths = list(paths or notebooks())
+    jobs = jobs or min(len(paths), os.cpu_count() or 1) or 1
+
+    def one(path: Path) -> Path:
         t0 = time.perf_counter()
-        done.append(execute_notebook(path, out_dir, timeout=timeout))
-        print(f"  {path.name:<40} {time.perf_counter() - t0:6.1f} s")
+        executed = execute_notebook(path, out_dir, timeout=timeout)
+        print(f"  {path.name:<40} {time.perf_counter() - t0:6.1f} s", flush=True)
+        return executed
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        done = list(pool.map(one, paths))
     figures = sorted(config.figures_dir().glob("*.png")) if config.figures_dir().exists() else []
     tables = sorted(config.tables_dir().glob("*.csv")) if config.tables_dir().exists() else []
     print(f"reports/: {len(done)} notebooks, {len(figures)} figures (PNG+SVG), {len(tables)} tables")
