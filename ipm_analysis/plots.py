@@ -93,13 +93,14 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
 def grouped_barh(frame: pd.DataFrame, *, title: str, xlabel: str, figsize=None) -> plt.Figure:
     """Horizontal grouped bars: index = categories (top to bottom), columns = series."""
     use_cjk_font()
-    figsize = figsize or (8, max(3, 0.35 * len(frame) + 1.5))
+    figsize = figsize or (10, max(3, 0.35 * len(frame) + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
     frame.iloc[::-1].plot.barh(ax=ax, width=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
+    # outside the axes so it never covers a bar
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     return fig
 
 
@@ -147,13 +148,17 @@ def network(graph, *, title: str, weight: str = "weight", top_n: int = 25, seed:
     g = graph.subgraph(keep)
     fig, ax = plt.subplots(figsize=(9, 8))
     if g.number_of_nodes():
-        pos = nx.spring_layout(g, weight=weight, seed=seed, k=1.2 / np.sqrt(max(g.number_of_nodes(), 1)))
+        # Kamada-Kawai on unweighted distances spreads the dense core more evenly than a spring layout;
+        # seeded spring layout places disconnected parts deterministically
+        pos = (nx.kamada_kawai_layout(g) if nx.is_connected(g)
+               else nx.spring_layout(g, seed=seed, k=1.5 / np.sqrt(g.number_of_nodes())))
         widths = [0.3 + 2.5 * d[weight] / max(1, max(dd[weight] for *_, dd in g.edges(data=True)))
                   for *_, d in g.edges(data=True)]
         nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.35, edge_color="#555555")
         sizes = [60 + 900 * strength[n] / max(strength[k] for k in keep) for n in g.nodes]
         nx.draw_networkx_nodes(g, pos, ax=ax, node_size=sizes, node_color="#f2a65a", alpha=0.9)
-        nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, font_family=family)
+        nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, font_family=family,
+                                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
     ax.set_title(title)
     ax.axis("off")
     return fig

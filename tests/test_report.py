@@ -13,6 +13,7 @@ FIGURES = [
     "sections_tasks_clauses_per_plan", "top_keywords_per_plan", "keyword_trajectories", "campaign_timeline",
     "plan_similarity_heatmap", "emerging_fading_terms", "topic_shares_over_time", "agency_load_heatmap",
     "lead_vs_participating_2020", "agency_load_by_successor_2017_2020", "co_responsibility_network_2020",
+    "qingdao_alignment_heatmap_2017", "qingdao_reuse_share_per_task", "qingdao_vs_national_agency_load",
 ]
 
 
