@@ -6,6 +6,8 @@ import sys
 
 import pandas as pd
 
+MAX_LINES = 40
+
 
 def _print_summary(result) -> None:
     from .tables import summary
@@ -20,6 +22,12 @@ def _print_summary(result) -> None:
     shown = diags[diags["severity"] != "info"]
     if len(shown):
         print(f"\n{len(shown)} diagnostic(s) to look at (all in data/processed/diagnostics.csv):")
+        if len(shown) > MAX_LINES:  # hundreds of new plans: a count per problem first, then the first lines
+            counts = shown.groupby(["severity", "code"]).size().sort_values(ascending=False)
+            for (severity, code), n in counts.items():
+                print(f"  {n:>7} {severity} {code}")
+            print(f"first {MAX_LINES}:")
+            shown = shown.head(MAX_LINES)
         for d in shown.itertuples():
             where = f"{d.file}:{d.line}" if pd.notna(d.line) else f"{d.file}"
             print(f"  {d.severity}: {where}: {d.message} [{d.code}]")

@@ -13,6 +13,7 @@ import logging
 import re
 
 import jieba
+import numpy as np
 import pandas as pd
 
 from . import config, schemas
@@ -91,34 +92,57 @@ def tokenize_segments(segments: pd.DataFrame, documents: pd.DataFrame,
     if segments.empty:
         return empty_tokens()
     meta = documents.set_index("doc_id")[["year", "jurisdiction"]]
-    stop, forms, agencies = stopwords(), campaign_forms(), agency_names()
-    rows = []
-    for doc_id, segs in segments.groupby("doc_id", sort=False):
-        position = 0
-        for seg in segs.itertuples():
-            for word, s, e in tokenize_text(seg.text):
-                rows.append((doc_id, seg.segment_no, seg.task_id, position, word, seg.start + s, seg.start + e))
-                position += 1
-    frame = pd.DataFrame(rows, columns=["doc_id", "segment_no", "task_id", "position", "token", "start", "end"])
-    frame = frame.join(meta, on="doc_id")
-    tokens = frame["token"]
-    in_clause = pd.Series(False, index=frame.index)
+    cut = tokenizer().cut
+    flags = _word_flags
+    cols: dict[str, list] = {c: [] for c in ("doc_id", "segment_no", "task_id", "start", "end", "token")}
+    for seg in segments.itertuples(index=False):
+        # jieba.cut returns the words in order and they tile the text, so offsets are running sums
+        pos = seg.start
+        for word in cut(seg.text, HMM=False):
+            n = len(word)
+            if word.strip():
+                cols["doc_id"].append(seg.doc_id)
+                cols["segment_no"].append(seg.segment_no)
+                cols["task_id"].append(seg.task_id)
+                cols["start"].append(pos)
+                cols["end"].append(pos + n)
+                cols["token"].append(word)
+            pos += n
+    if not cols["token"]:
+        return empty_tokens()
+    doc = pd.array(cols["doc_id"], dtype="string")
+    start = np.asarray(cols["start"], dtype="int64")
+    position = pd.Series(doc).groupby(doc, sort=False).cumcount().to_numpy()
+    f = np.array([flags(w) for w in cols["token"]], dtype=bool).reshape(-1, 4)
+    in_clause = np.zeros(len(start), dtype=bool)
     if clauses is not None and len(clauses):
+        doc_np = np.asarray(cols["doc_id"], dtype=object)
         for doc_id, cl in clauses.groupby("doc_id", sort=False):
-            mine = frame["doc_id"] == doc_id
-            starts = frame.loc[mine, "start"].to_numpy()
-            # clauses are sorted and disjoint: a token is inside one if the last clause starting at or
-            # before it ends after it
+            mine = doc_np == doc_id
+            # clauses are sorted and disjoint: a token is inside one if the last clause starting at or before
+            # it ends after it
             cl = cl.sort_values("start")
-            idx = cl["start"].searchsorted(starts, side="right") - 1
+            idx = np.searchsorted(cl["start"].to_numpy(), start[mine], side="right") - 1
             ends = cl["end"].to_numpy()
-            inside = (idx >= 0) & (starts < ends[idx.clip(0)])
-            in_clause.loc[mine] = inside
-    frame = frame.assign(
-        is_in_clause=in_clause,
-        is_stopword=tokens.isin(stop),
-        is_punct=tokens.str.match(_PUNCT_RE),
-        is_campaign=tokens.isin(forms),
-        is_agency=tokens.isin(agencies),
-    )
-    return frame[list(COLUMNS)].astype(COLUMNS)
+            in_clause[mine] = (idx >= 0) & (start[mine] < ends[idx.clip(0)])
+    year = meta["year"].reindex(cols["doc_id"]).to_numpy()
+    jurisdiction = meta["jurisdiction"].reindex(cols["doc_id"]).to_numpy()
+    return pd.DataFrame({
+        "doc_id": doc,
+        "year": pd.array(year, dtype="int64"),
+        "jurisdiction": pd.array(jurisdiction, dtype="string"),
+        "segment_no": pd.array(cols["segment_no"], dtype="int64"),
+        "task_id": pd.array(cols["task_id"], dtype="string"),
+        "position": pd.array(position, dtype="int64"),
+        "token": pd.array(cols["token"], dtype="string"),
+        "start": pd.array(start, dtype="int64"),
+        "end": pd.array(cols["end"], dtype="int64"),
+        "is_stopword": f[:, 0], "is_punct": f[:, 1], "is_campaign": f[:, 2], "is_agency": f[:, 3],
+        "is_in_clause": in_clause,
+    })[list(COLUMNS)]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_flags(word: str) -> tuple[bool, bool, bool, bool]:
+    """(is_stopword, is_punct, is_campaign, is_agency) of a word, cached: the vocabulary is small."""
+    return (word in stopwords(), bool(_PUNCT_RE.match(word)), word in campaign_forms(), word in agency_names())
