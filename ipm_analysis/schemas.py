@@ -12,7 +12,7 @@ S, I, NI, B = "string", "int64", "Int64", "bool"
 
 COLUMNS: dict[str, dict[str, str]] = {
     "documents": dict(doc_id=S, year=I, jurisdiction=S, level=S, issuer=S, issue_date=S, source_form=S, script=S,
-                      title=S, text=S, n_chars=I, n_sections=I, n_tasks=I, n_clauses=I, stated_sections=NI,
+                      title=S, text=S, n_chars=I, n_sections=I, n_tasks=I, n_clauses=I, n_tokens=I, stated_sections=NI,
                       stated_tasks=NI, file=S, original_file=S, sha256=S),
     "segments": dict(doc_id=S, segment_no=I, kind=S, section_no=NI, task_id=S, sub_no=NI, start=I, end=I,
                      raw_line=I, text=S),

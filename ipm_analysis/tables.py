@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,20 +33,28 @@ _CODE_FILES = ["ingest.py", "parse.py", "agencies.py", "tokenize.py", "tables.py
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
 
 
-@dataclass
 class Corpus:
-    """The processed tables of the corpus, one DataFrame per attribute (see docs/data_dictionary.md)."""
+    """The processed tables of the corpus, one DataFrame per attribute (see docs/data_dictionary.md):
+    documents, segments, sections, tasks, subtasks, clauses, task_agencies, tokens, removals, diagnostics.
 
-    documents: pd.DataFrame
-    segments: pd.DataFrame
-    sections: pd.DataFrame
-    tasks: pd.DataFrame
-    subtasks: pd.DataFrame
-    clauses: pd.DataFrame
-    task_agencies: pd.DataFrame
-    tokens: pd.DataFrame
-    removals: pd.DataFrame
-    diagnostics: pd.DataFrame
+    Read from ``data/processed`` lazily: a table is loaded from its Parquet file the first time it is used,
+    so a no-change rebuild or a notebook that needs two tables does not read the (large) tokens table.
+    """
+
+    def __init__(self, source: Path | None = None, **frames: pd.DataFrame):
+        unknown = set(frames) - set(TABLES)
+        if unknown or (source is None and set(frames) != set(TABLES)):
+            raise TypeError(f"Corpus needs the tables {TABLES}; got {sorted(frames)}")
+        self._source = Path(source) if source is not None else None
+        self._frames: dict[str, pd.DataFrame] = dict(frames)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in TABLES:
+            frames = self.__dict__["_frames"]
+            if name not in frames:
+                frames[name] = pd.read_parquet(self.__dict__["_source"] / f"{name}.parquet")
+            return frames[name]
+        raise AttributeError(name)
 
     def text(self, doc_id: str, start: int | None = None, end: int | None = None) -> str:
         """The normalised body of a document, or the span ``[start, end)`` of it."""
@@ -54,8 +62,8 @@ class Corpus:
         return body[start:end]
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{f.name}={len(getattr(self, f.name))}" for f in fields(self))
-        return f"Corpus({sizes})"
+        loaded = ", ".join(f"{n}={len(self._frames[n])}" for n in TABLES if n in self._frames)
+        return f"Corpus({loaded or 'nothing loaded yet'}; tables: {', '.join(TABLES)})"
 
 
 @dataclass
@@ -86,6 +94,7 @@ def process_document(row: dict, raw_dir: Path) -> dict[str, pd.DataFrame]:
         issuer=row["issuer"], issue_date=row["issue_date"] or None, source_form=row["source_form"],
         script=row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
         n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
+        n_tokens=0,
         stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
         original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())])
     segments = schemas.conform("segments", structure.segments)
@@ -101,6 +110,7 @@ def process_document(row: dict, raw_dir: Path) -> dict[str, pd.DataFrame]:
         diagnostics=to_frame(norm.diagnostics + structure.diagnostics + found.diagnostics),
     )
     frames["tokens"] = tokenize_segments(segments, documents, frames["clauses"])
+    frames["documents"] = documents.assign(n_tokens=len(frames["tokens"]))
     return frames
 
 
@@ -165,7 +175,13 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
     stamp_file = out_dir / "_build.json"
     if not force and stamp_file.exists() and all((out_dir / f"{t}.parquet").exists() for t in TABLES):
         try:
-            corpus = read_tables(out_dir) if json.loads(stamp_file.read_text()).get("stamp") == stamp else None
+            corpus = None
+            if json.loads(stamp_file.read_text()).get("stamp") == stamp:
+                import pyarrow.parquet as pq
+
+                for t in TABLES:  # each file's footer must parse: a damaged table is rebuilt, not served
+                    pq.read_metadata(out_dir / f"{t}.parquet")
+                corpus = read_tables(out_dir)
         except Exception:  # noqa: BLE001 - damaged output (or stamp): rebuild it below
             corpus = None
         if corpus is not None:
@@ -270,16 +286,16 @@ def write_tables(corpus: Corpus, out_dir: Path | None = None) -> None:
     payloads: list[tuple[Path, bytes]] = []
     # pyarrow's CSV writer is ~10x faster than DataFrame.to_csv on the tokens table (docs/benchmarks.md)
     csv_options = pacsv.WriteOptions(quoting_style="needed")
-    for f in fields(corpus):
-        frame: pd.DataFrame = getattr(corpus, f.name)
+    for name in TABLES:
+        frame: pd.DataFrame = getattr(corpus, name)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         buf = io.BytesIO()
         frame.to_parquet(buf, index=False, engine="pyarrow")
-        payloads.append((out_dir / f"{f.name}.parquet", buf.getvalue()))
+        payloads.append((out_dir / f"{name}.parquet", buf.getvalue()))
         csv = io.BytesIO()
         csv.write("\ufeff".encode("utf-8"))  # BOM: Excel then reads the file as UTF-8
         pacsv.write_csv(table, csv, write_options=csv_options)
-        payloads.append((out_dir / f"{f.name}.csv", csv.getvalue()))
+        payloads.append((out_dir / f"{name}.csv", csv.getvalue()))
     for path, data in payloads:
         _atomic_write(path, data)
 
@@ -287,7 +303,7 @@ def write_tables(corpus: Corpus, out_dir: Path | None = None) -> None:
 def read_tables(in_dir: Path | None = None) -> Corpus:
     """Read the processed Parquet tables."""
     in_dir = Path(in_dir or config.processed_dir())
-    return Corpus(**{f.name: pd.read_parquet(in_dir / f"{f.name}.parquet") for f in fields(Corpus)})
+    return Corpus(in_dir)
 
 
 def load_corpus(*, rebuild: bool = False) -> Corpus:
@@ -310,7 +326,7 @@ def summary(corpus: Corpus) -> pd.DataFrame:
         "agencies": known.groupby("doc_id")["agency"].nunique(),
         "generic": ta[ta["is_generic"]].groupby("doc_id").size(),
         "unknown": ta[~ta["is_known"]].groupby("doc_id").size(),
-        "tokens": corpus.tokens.groupby("doc_id").size() if len(corpus.tokens) else 0,
+        "tokens": docs["n_tokens"],
     }).reindex(docs.index)
     for sev in ("error", "warning", "info"):
         out[sev + "s"] = diag[diag["severity"] == sev].groupby("doc_id").size().reindex(out.index)

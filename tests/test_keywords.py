@@ -72,3 +72,95 @@ def test_collocations_real(corpus):
     coll = keywords.collocations(corpus.tokens, "侵权假冒")
     assert "打击" in coll.head(5)["token"].tolist()
     assert (coll["n_cooc"] >= 2).all()
+
+
+@pytest.mark.parametrize("min_len, expected", [
+    (2, {"知识产权": 2}),
+    (1, {"知识产权": 2, "网": 1}),
+])
+def test_frequency_min_len(min_len, expected):
+    t = _tokens([("a", 2017, "知识产权", False, False, False), ("a", 2017, "网", False, False, False),
+                 ("a", 2017, "知识产权", False, False, False), ("a", 2017, "2017", False, False, False)])
+    f = keywords.frequency(t, min_len=min_len)
+    assert dict(zip(f["token"], f["n"])) == expected                    # numbers are never keywords
+
+
+def test_frequency_by_year_pools_plans():
+    t = _tokens([("a", 2018, "打击", False, False, False), ("a", 2018, "，", False, True, False),
+                 ("b", 2018, "打击", False, False, False), ("b", 2018, "监管", False, False, False),
+                 ("c", 2020, "监管", False, False, False)])
+    f = keywords.frequency_by_year(t)
+    # 2018: 3 non-punct words in a and b together
+    assert f[["year", "token", "n", "rank"]].values.tolist() == [[2018, "打击", 2, 1], [2018, "监管", 1, 2],
+                                                                [2020, "监管", 1, 1]]
+    assert f["per_10k"].tolist() == pytest.approx([20_000 / 3, 10_000 / 3, 10_000])
+
+
+def test_top_terms_ties_alphabetical():
+    freq = pd.DataFrame({"doc_id": ["a"] * 3, "year": [2017] * 3, "token": ["丙", "乙", "甲"], "n": [1, 2, 2]})
+    assert keywords.top_terms(freq, 2)["token"].tolist() == sorted(["乙", "甲"])
+
+
+def _ordered(rows):
+    """(doc_id, year, token, is_campaign) in text order."""
+    frame = pd.DataFrame(rows, columns=["doc_id", "year", "token", "is_campaign"])
+    return frame.assign(position=frame.groupby("doc_id").cumcount())
+
+
+def test_campaign_timeline_hand_made():
+    t = _ordered([("a", 2020, "开展", False), ("a", 2020, "剑网", True), ("a", 2020, "2020", False),
+                  ("b", 2017, "秋风", True), ("b", 2017, "2017", False), ("b", 2017, "剑网", True),
+                  ("b", 2017, "行动", False), ("b", 2017, "秋风", True)])
+    tl = keywords.campaign_timeline(t.iloc[::-1])                       # row order must not matter
+    assert tl[["campaign", "doc_id", "year", "n", "forms"]].values.tolist() == [
+        ["剑网", "b", 2017, 1, "剑网"], ["剑网", "a", 2020, 1, "剑网2020"], ["秋风", "b", 2017, 2, "秋风 秋风2017"]]
+
+
+def test_kwic_hand_made():
+    documents = pd.DataFrame({"doc_id": ["a"], "text": ["剑网行动\n开展剑网2020。\n"]})
+    t = pd.DataFrame({"doc_id": "a", "year": 2020, "task_id": ["t1", "t1", "t2", "t2", "t2", "t2"],
+                      "token": ["剑网", "行动", "开展", "剑网", "2020", "。"], "position": range(6),
+                      "start": [0, 2, 5, 7, 9, 13], "end": [2, 4, 7, 9, 13, 14]})
+    k = keywords.kwic(t, documents, "剑网", window=3)
+    assert k.values.tolist() == [["a", 2020, "t1", "", "剑网", "行动 ", 0, 2],
+                                 ["a", 2020, "t2", " 开展", "剑网", "202", 7, 9]]
+    assert keywords.kwic(t, documents, "秋风").empty
+
+
+def test_collocations_hand_made():
+    import math
+    words = [(1, "打击"), (1, "侵权"), (1, "假冒"), (1, "打击"), (2, "盗版"), (2, "侵权"), (2, "假冒")]
+    t = pd.DataFrame({"doc_id": "a", "year": 2020, "segment_no": [s for s, _ in words],
+                      "token": [w for _, w in words], "position": range(7), "is_punct": False,
+                      "is_stopword": False, "is_in_clause": False})
+    c = keywords.collocations(t, "打击", window=1, min_count=1).set_index("token")
+    # 打击 ×2 with 2 slots each (4 slots), N = 7; 侵权 and 假冒 (2 each) fill one slot each
+    assert c["n_cooc"].to_dict() == {"假冒": 1, "侵权": 1}
+    assert c.loc["侵权", "pmi"] == pytest.approx(math.log2(1 / (4 * 2 / 7)))
+    obs, exp = [1, 3, 1, 2], [4 * 2 / 7, 4 * 5 / 7, 3 * 2 / 7, 3 * 5 / 7]
+    assert c.loc["侵权", "g2"] == pytest.approx(2 * sum(o * math.log(o / e) for o, e in zip(obs, exp)))
+    # window 5 still stops at the segment boundary: 盗版 is never near 打击
+    assert "盗版" not in keywords.collocations(t, "打击", window=5, min_count=1)["token"].tolist()
+
+
+def test_kwic_rows_equal_token_count_real(corpus):
+    for term in ("知识产权", "侵权假冒", "秋风", "软件正版化"):
+        assert len(keywords.kwic(corpus.tokens, corpus.documents, term)) == (corpus.tokens["token"] == term).sum()
+
+
+def test_frequency_real_denominator(corpus):
+    f = keywords.frequency(corpus.tokens)
+    words = keywords.words_per_plan(corpus.tokens)
+    assert words.to_dict() == {"2012_national": 1789, "2017_national": 2648, "2018_qingdao": 2325,
+                               "2020_national": 2557, "2021_national": 2651}
+    row = f[(f["doc_id"] == "2021_national") & (f["token"] == "知识产权")].iloc[0]
+    assert row["n"] == 43 and row["per_10k"] == pytest.approx(43 / 2651 * 10_000)
+
+
+def test_campaign_timeline_matches_campaigns_csv(corpus):
+    # campaigns.csv records where each campaign was seen when the list was curated; the tokens must agree
+    from ipm_analysis.tokenize import campaigns
+
+    expected = {r.campaign: sorted(int(y) for y in r.seen_in.split()) for r in campaigns().itertuples()}
+    found = keywords.campaign_timeline(corpus.tokens).groupby("campaign")["year"].agg(sorted).to_dict()
+    assert found == expected

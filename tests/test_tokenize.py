@@ -1,9 +1,11 @@
 """ipm_analysis.tokenize: dictionary words stay whole; flags, not deletions; offsets trace back."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from ipm_analysis.tokenize import tokenize_text
+from ipm_analysis import schemas
+from ipm_analysis.tokenize import tokenize_segments, tokenize_text
 
 
 def _words(text):
@@ -71,3 +73,71 @@ def test_token_counts_per_plan(corpus):
     counts = corpus.tokens.groupby("doc_id").size().to_dict()
     assert counts == {"2012_national": 2194, "2017_national": 3451, "2018_qingdao": 3055,
                       "2020_national": 3422, "2021_national": 3512}
+
+
+# ---- tokenize_segments on hand-made frames ---------------------------------------------------------------
+
+_TEXT_A = "打击侵权假冒\n加强知识产权保护（公安部负责）\n开展“剑网2020”专项行动。\n"
+
+
+@pytest.fixture()
+def hand_made():
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "year": [2020, 2012], "jurisdiction": ["全国", "青岛市"],
+                              "text": [_TEXT_A, "知识产权保护\n"]})
+    # b is split inside 知识产权 on purpose: a token must never cross a segment boundary
+    segments = pd.DataFrame({
+        "doc_id": ["a", "a", "a", "b", "b"], "segment_no": [1, 2, 3, 1, 2],
+        "kind": ["title", "task", "task", "preamble", "preamble"],
+        "task_id": [pd.NA, "a-01-01", "a-01-02", pd.NA, pd.NA],
+        "start": [0, 7, 23, 0, 2], "end": [7, 23, 39, 2, 7]})
+    segments = segments.assign(text=[documents.set_index("doc_id")["text"][d][s:e]
+                                      for d, s, e in zip(segments["doc_id"], segments["start"], segments["end"])])
+    clauses = pd.DataFrame({"doc_id": ["a"], "start": [15], "end": [22]})     # （公安部负责）
+    return segments, documents, clauses
+
+
+def test_tokenize_segments_hand_made(hand_made):
+    segments, documents, clauses = hand_made
+    before = segments.copy()
+    t = tokenize_segments(segments, documents, clauses)
+    pd.testing.assert_frame_equal(segments, before)                          # input untouched
+    assert list(t.columns) == list(schemas.COLUMNS["tokens"])
+    a = t[t["doc_id"] == "a"]
+    assert a["token"].tolist() == ["打击", "侵权假冒", "加强", "知识产权", "保护", "（", "公安部", "负责", "）",
+                                   "开展", "“", "剑网", "2020", "”", "专项", "行动", "。"]
+    assert a["start"].tolist() == [0, 2, 7, 9, 13, 15, 16, 19, 21, 23, 25, 26, 28, 32, 33, 35, 37]
+    assert a["position"].tolist() == list(range(17))
+    assert a["segment_no"].tolist() == [1] * 2 + [2] * 7 + [3] * 8
+    assert a["task_id"].isna().sum() == 2 and (a["task_id"].iloc[2:9] == "a-01-01").all()
+    flagged = {c: a.loc[a[c], "token"].tolist()
+               for c in ("is_stopword", "is_punct", "is_campaign", "is_agency", "is_in_clause")}
+    assert flagged == {"is_stopword": ["加强", "开展"], "is_punct": ["（", "）", "“", "”", "。"],
+                       "is_campaign": ["剑网"], "is_agency": ["公安部"],
+                       "is_in_clause": ["（", "公安部", "负责", "）"]}
+    assert (a["year"] == 2020).all() and (a["jurisdiction"] == "全国").all()
+
+
+def test_tokenize_segments_never_crosses_segments(hand_made):
+    segments, documents, _ = hand_made
+    b = tokenize_segments(segments, documents).query("doc_id == 'b'")
+    assert b["token"].tolist() == ["知识", "产权保护"]                      # not 知识产权: the boundary wins
+    assert b[["position", "start", "end", "segment_no"]].values.tolist() == [[0, 0, 2, 1], [1, 2, 6, 2]]
+    assert not b["is_in_clause"].any()                                       # no clauses given
+
+
+def test_tokenize_segments_offsets_trace_back(hand_made):
+    segments, documents, clauses = hand_made
+    t = tokenize_segments(segments, documents, clauses)
+    text = documents.set_index("doc_id")["text"]
+    assert all(text[r.doc_id][r.start:r.end] == r.token for r in t.itertuples())
+    assert not t["token"].str.contains(r"\s").any()                          # whitespace is never a token
+
+
+def test_tokenize_segments_empty(hand_made):
+    segments, documents, _ = hand_made
+    t = tokenize_segments(segments.iloc[:0], documents)
+    assert t.empty and list(t.columns) == list(schemas.COLUMNS["tokens"])
+
+
+def test_tokenize_segments_deterministic(hand_made):
+    pd.testing.assert_frame_equal(tokenize_segments(*hand_made), tokenize_segments(*hand_made))

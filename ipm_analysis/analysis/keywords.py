@@ -43,10 +43,19 @@ def frequency(tokens: pd.DataFrame, **content_options) -> pd.DataFrame:
             .sort_values(["year", "doc_id", "rank", "token"], ignore_index=True))
 
 
-def frequency_by_year(freq: pd.DataFrame) -> pd.DataFrame:
-    """Frequencies pooled by year (national and local plans of the same year together)."""
-    return (freq.groupby(["year", "token"], as_index=False)["n"].sum()
-            .assign(per_10k=lambda d: d["n"] / d.groupby("year")["n"].transform("sum") * 10_000))
+def frequency_by_year(tokens: pd.DataFrame, **content_options) -> pd.DataFrame:
+    """Term frequency pooled by year (plans of the same year together): year, token, n, per_10k, rank.
+
+    Same denominator as ``frequency``: the non-punctuation tokens of all plans of that year.
+    """
+    words = tokens[~tokens["is_punct"]].groupby("year").size().rename("n_words")
+    return (content_tokens(tokens, **content_options)
+            .groupby(["year", "token"], as_index=False, observed=True).size().rename(columns={"size": "n"})
+            .join(words, on="year", validate="m:1")
+            .assign(per_10k=lambda d: d["n"] / d["n_words"] * 10_000,
+                    rank=lambda d: d.groupby("year")["n"].rank(method="min", ascending=False).astype("int64"))
+            .drop(columns="n_words")
+            .sort_values(["year", "rank", "token"], ignore_index=True))
 
 
 def top_terms(freq: pd.DataFrame, n: int = 15) -> pd.DataFrame:
@@ -70,7 +79,8 @@ def trajectory(freq: pd.DataFrame, terms: list[str], *, doc_ids: list[str] | Non
 def campaign_timeline(tokens: pd.DataFrame) -> pd.DataFrame:
     """Which named campaign appears in which plan: campaign, doc_id, year, n, forms (e.g. 剑网2020)."""
     forms = campaign_forms()
-    t = tokens.reset_index(drop=True)
+    # the year suffix is the next token of the document, so rows must be in text order
+    t = tokens.sort_values(["doc_id", "position"], ignore_index=True)
     hits = t[t["is_campaign"]]
     nxt = t["token"].shift(-1).reindex(hits.index)
     same_doc = t["doc_id"].shift(-1).reindex(hits.index) == hits["doc_id"]
@@ -84,7 +94,7 @@ def campaign_timeline(tokens: pd.DataFrame) -> pd.DataFrame:
 def kwic(tokens: pd.DataFrame, documents: pd.DataFrame, term: str, *, window: int = 20) -> pd.DataFrame:
     """Every use of ``term`` (a token) with ``window`` characters of context on each side."""
     text = documents.set_index("doc_id")["text"]
-    hits = tokens[tokens["token"] == term]
+    hits = tokens[tokens["token"] == term].sort_values(["year", "doc_id", "position"])
     rows = []
     for h in hits.itertuples():
         body = text[h.doc_id]
@@ -99,7 +109,7 @@ def collocations(tokens: pd.DataFrame, term: str, *, window: int = 5, min_count:
 
     Computed over content tokens (no stopwords, punctuation or clause text) within each segment.
     """
-    content = content_tokens(tokens).reset_index(drop=True)
+    content = content_tokens(tokens).sort_values(["doc_id", "position"], ignore_index=True)
     total = len(content)
     freq = content["token"].value_counts()
     co: dict[str, int] = {}
