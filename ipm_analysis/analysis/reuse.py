@@ -93,9 +93,6 @@ def shingle_index(texts, shingle: int) -> set[str]:
     return {t[i:i + shingle] for t in texts for i in range(len(t) - shingle + 1)}
 
 
-_shingles = shingle_index   # old private name, kept for callers of the first version
-
-
 def reused_mask(text: str, source_shingles, shingle: int) -> np.ndarray:
     """Boolean per character of ``text``: inside a ``shingle``-character run found in the source."""
     mask = np.zeros(len(text), dtype=bool)
