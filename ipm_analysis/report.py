@@ -59,6 +59,8 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
 
     out_dir = Path(out_dir or config.executed_notebooks_dir())
     paths = list(paths or notebooks())
+    if not paths:
+        raise NotebookError(f"no notebooks (NN_name.ipynb) found in {config.notebooks_dir()}")
     jobs = jobs or min(len(paths), os.cpu_count() or 1) or 1
 
     def one(path: Path) -> Path:

@@ -35,3 +35,9 @@ def test_report_runs_every_notebook(corpus, project_copy, monkeypatch):
         assert (out / "figures" / f"{name}.svg").exists(), name
     assert (out / "notebooks" / "01_corpus_overview.html").exists()
     assert (out / "tables" / "agency_load.csv").exists()
+
+
+def test_report_without_notebooks_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    with pytest.raises(report.NotebookError, match="no notebooks"):
+        report.run_report()
