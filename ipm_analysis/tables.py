@@ -224,8 +224,8 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
         if name == "diagnostics":
             parts = [to_frame(manifest_diags)] + parts
         parts = [p for p in parts if not p.empty]
-        frame = pd.concat(parts, ignore_index=True) if parts else _empty(name)
-        tables[name] = _validate(name, frame)
+        frame = pd.concat(parts, ignore_index=True) if parts else schemas.empty(name)
+        tables[name] = schemas.validate(name, frame)
     corpus = Corpus(**tables)
     stamp_file.unlink(missing_ok=True)  # until every table is replaced, the old stamp must not vouch for them
     write_tables(corpus, out_dir)
@@ -241,14 +241,6 @@ def _progress(iterable, total: int, quiet: bool):
     from tqdm import tqdm
 
     return tqdm(iterable, total=total, desc="documents", unit="doc")
-
-
-def _empty(name: str) -> pd.DataFrame:
-    return schemas.empty(name)
-
-
-def _validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    return schemas.validate(name, frame)
 
 
 # --------------------------------------------------------------------------------------------------------------

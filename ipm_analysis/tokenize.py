@@ -92,22 +92,16 @@ def tokenize_segments(segments: pd.DataFrame, documents: pd.DataFrame,
     if segments.empty:
         return empty_tokens()
     meta = documents.set_index("doc_id")[["year", "jurisdiction"]]
-    cut = tokenizer().cut
     flags = _word_flags
     cols: dict[str, list] = {c: [] for c in ("doc_id", "segment_no", "task_id", "start", "end", "token")}
     for seg in segments.itertuples(index=False):
-        # jieba.cut returns the words in order and they tile the text, so offsets are running sums
-        pos = seg.start
-        for word in cut(seg.text, HMM=False):
-            n = len(word)
-            if word.strip():
-                cols["doc_id"].append(seg.doc_id)
-                cols["segment_no"].append(seg.segment_no)
-                cols["task_id"].append(seg.task_id)
-                cols["start"].append(pos)
-                cols["end"].append(pos + n)
-                cols["token"].append(word)
-            pos += n
+        for word, s, e in tokenize_text(seg.text):
+            cols["doc_id"].append(seg.doc_id)
+            cols["segment_no"].append(seg.segment_no)
+            cols["task_id"].append(seg.task_id)
+            cols["start"].append(seg.start + s)
+            cols["end"].append(seg.start + e)
+            cols["token"].append(word)
     if not cols["token"]:
         return empty_tokens()
     doc = pd.array(cols["doc_id"], dtype="string")
