@@ -22,7 +22,7 @@ def _print_summary(result) -> None:
     diags = corpus.diagnostics
     shown = diags[diags["severity"] != "info"]
     if len(shown):
-        print(f"\n{len(shown)} diagnostic(s) to look at (all in data/processed/diagnostics.csv):")
+        print(f"\n{len(shown)} diagnostic(s) to look at (all in data/processed/csv/diagnostics.csv):")
         if len(shown) > MAX_LINES:  # hundreds of new plans: a count per problem first, then the first lines
             counts = shown.groupby(["severity", "code"]).size().sort_values(ascending=False)
             for (severity, code), n in counts.items():
@@ -42,18 +42,26 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build the tidy tables from data/raw into data/processed")
     b.add_argument("--force", action="store_true", help="ignore the cache and rebuild every document")
     b.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    b.add_argument("--no-csv", action="store_true",
+                   help="skip the Excel-friendly CSV copies in data/processed/csv/ (they cost time at scale)")
     r = sub.add_parser("report", help="build, then execute every notebook and export figures and tables")
     r.add_argument("--force", action="store_true", help="rebuild the data ignoring the cache")
     sub.add_parser("check", help="build and exit non-zero if any document has an error diagnostic")
     args = parser.parse_args(argv)
 
     from .diagnostics import InputError
-    from .tables import build
+    from .tables import build, write_csv
 
     try:
         result = build(force=getattr(args, "force", False), jobs=getattr(args, "jobs", None))
+        if not getattr(args, "no_csv", False):
+            write_csv(result.corpus)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, permissions: the previous tables are intact (writes are atomic)
+        print(f"error: could not write the processed tables: {exc}; free disk space or fix permissions and "
+              "run the build again (the previous tables are unchanged)", file=sys.stderr)
         return 2
     _print_summary(result)
     if args.command == "report":

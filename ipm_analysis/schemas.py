@@ -5,7 +5,10 @@ a missing, extra or renamed column, a duplicate key or an unknown role never rea
 """
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
+import pyarrow
 import pandera.pandas as pa
 
 S, I, NI, B = "string", "int64", "Int64", "bool"
@@ -71,6 +74,12 @@ def _schema(name: str) -> pa.DataFrameSchema:
 
 
 SCHEMAS = {name: _schema(name) for name in COLUMNS}
+
+
+@functools.cache
+def arrow_schema(name: str) -> pyarrow.Schema:
+    """The table's Arrow schema (Parquet files), with the pandas metadata that restores the documented dtypes."""
+    return pyarrow.Schema.from_pandas(empty(name), preserve_index=False)
 
 
 def empty(name: str) -> pd.DataFrame:

@@ -1,16 +1,18 @@
 """Tidy tables: build them from the raw plans, cache them, write and read ``data/processed/``.
 
-``build()`` runs ingest → parse → agencies → tokenize for every document in the manifest and writes each table
-as Parquet and Excel-friendly CSV. Work is cached per document under a content key (raw bytes, manifest row,
-package code and data files), so a rebuild redoes only changed documents, and a build with nothing changed
-writes nothing. Writes are atomic: a table file is replaced only by a complete new one.
+``build()`` runs ingest → parse → agencies → tokenize for every document in the manifest. Each table is a
+Parquet dataset with one file per document (``data/processed/<table>/<doc_id>.<key>.parquet``), written by the
+worker that built the document, so memory stays bounded by a batch of documents and a rebuild writes only what
+changed. ``<key>`` hashes the document's raw bytes, manifest row, the package code and its data files: a
+document whose key is unchanged is not rebuilt. ``_build.json`` (the index) lists the files of every document;
+it is replaced atomically once every new file is complete, so an interrupted or failed build leaves the
+previous index and every file it names intact. Files no index names are removed after each build.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import pickle
 import sys
 import tempfile
 import time
@@ -28,33 +30,42 @@ from .parse import parse
 
 TABLES = ["documents", "segments", "sections", "tasks", "subtasks", "clauses", "task_agencies", "tokens",
           "removals", "diagnostics"]
-# Modules and data files whose change invalidates the per-document cache.
-_CODE_FILES = ["ingest.py", "parse.py", "agencies.py", "tokenize.py", "tables.py", "schemas.py"]
+FORMAT = 2  # layout of data/processed: 1 = one file per table, 2 = one Parquet file per table and document
+INDEX = "_build.json"
+# Modules and data files whose change invalidates every document's key.
+_CODE_FILES = ["ingest.py", "parse.py", "agencies.py", "tokenize.py", "tables.py", "schemas.py", "diagnostics.py"]
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
+_BATCH = 32          # documents validated together: pandera costs ~5 ms a call whatever the size of the frame
 
 
 class Corpus:
     """The processed tables of the corpus, one DataFrame per attribute (see docs/data_dictionary.md):
     documents, segments, sections, tasks, subtasks, clauses, task_agencies, tokens, removals, diagnostics.
 
-    Read from ``data/processed`` lazily: a table is loaded from its Parquet file the first time it is used,
-    so a no-change rebuild or a notebook that needs two tables does not read the (large) tokens table.
+    Read from ``data/processed`` lazily: a table is loaded from its files the first time it is used, so a
+    no-change rebuild or a notebook that needs two tables does not read the (large) tokens table. Rows are in
+    manifest order (manifest findings first in ``diagnostics``).
     """
 
-    def __init__(self, source: Path | None = None, **frames: pd.DataFrame):
+    def __init__(self, source: Path | None = None, index: dict | None = None, **frames: pd.DataFrame):
         unknown = set(frames) - set(TABLES)
         if unknown or (source is None and set(frames) != set(TABLES)):
             raise TypeError(f"Corpus needs the tables {TABLES}; got {sorted(frames)}")
         self._source = Path(source) if source is not None else None
+        self._index = index
         self._frames: dict[str, pd.DataFrame] = dict(frames)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLES:
             frames = self.__dict__["_frames"]
             if name not in frames:
-                frames[name] = pd.read_parquet(self.__dict__["_source"] / f"{name}.parquet")
+                frames[name] = _read_table(self.__dict__["_source"], self.__dict__["_index"], name)
             return frames[name]
         raise AttributeError(name)
+
+    def files(self, name: str) -> list[Path]:
+        """The Parquet files of one table, in manifest order."""
+        return [self._source / f for f in _table_files(self._index, name)]
 
     def text(self, doc_id: str, start: int | None = None, end: int | None = None) -> str:
         """The normalised body of a document, or the span ``[start, end)`` of it."""
@@ -124,12 +135,40 @@ def _error_frames(row: dict, error: Exception) -> dict[str, pd.DataFrame]:
     return {"diagnostics": to_frame([diag])}
 
 
-def _build_one(args) -> tuple[str, dict[str, pd.DataFrame]]:
-    row, raw_dir = args
+def _validated(built: list[tuple[dict, dict[str, pd.DataFrame]]]) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
+    """Validate a batch of documents' tables with one pandera call per table; if that fails, find the
+    documents at fault one by one and replace each by its ``internal_error`` diagnostic."""
+    def check(frames_list):
+        for name in TABLES:
+            parts = [f[name] for f in frames_list if name in f and not f[name].empty]
+            if parts:
+                schemas.validate(name, pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
+
     try:
-        return row["doc_id"], process_document(row, raw_dir)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
-        return row["doc_id"], _error_frames(row, exc)
+        check([frames for _, frames in built])
+        return built
+    except Exception:  # noqa: BLE001 - rare: redo one by one to name the document
+        out = []
+        for row, frames in built:
+            try:
+                check([frames])
+            except Exception as exc:  # noqa: BLE001
+                frames = _error_frames(row, exc)
+            out.append((row, frames))
+        return out
+
+
+def _build_batch(args) -> list[tuple[str, dict]]:
+    """Build, validate and write a batch of documents (in a worker); return each document's index entry."""
+    rows, raw_dir, out_dir, keys = args
+    built = []
+    for row in rows:
+        try:
+            built.append((row, process_document(row, raw_dir)))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
+            built.append((row, _error_frames(row, exc)))
+    return [(row["doc_id"], _write_document(out_dir, row["doc_id"], keys[row["doc_id"]], frames))
+            for row, frames in _validated(built)]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -138,7 +177,7 @@ def _build_one(args) -> tuple[str, dict[str, pd.DataFrame]]:
 
 def _code_fingerprint() -> str:
     pkg = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(str(FORMAT).encode())
     for name in _CODE_FILES:
         p = pkg / name
         if p.exists():
@@ -162,89 +201,82 @@ def _doc_key(row: dict, raw_dir: Path, code: str) -> str:
 
 
 def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) -> BuildResult:
-    """Build every table from ``data/raw`` into ``data/processed`` (reusing what has not changed)."""
+    """Build every table from ``data/raw`` into ``data/processed`` (reusing the documents that have not changed).
+
+    Work and memory grow with the number of changed documents only: unchanged documents are neither read nor
+    rewritten, and each worker holds at most a batch of documents.
+    """
     t0 = time.perf_counter()
     raw_dir, out_dir = config.raw_dir(), config.processed_dir()
-    cache = config.cache_dir() / "build"
     manifest, manifest_diags = read_manifest(config.manifest_path())
     rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in manifest.to_dict("records")]
     code = _code_fingerprint()
     keys = {r["doc_id"]: _doc_key(r, raw_dir, code) for r in rows}
-    stamp = hashlib.sha256(json.dumps([keys, [str(d) for d in manifest_diags]], sort_keys=True).encode()
-                           ).hexdigest()
-    stamp_file = out_dir / "_build.json"
-    if not force and stamp_file.exists() and all((out_dir / f"{t}.parquet").exists() for t in TABLES):
-        try:
-            corpus = None
-            if json.loads(stamp_file.read_text()).get("stamp") == stamp:
-                import pyarrow.parquet as pq
+    manifest_frame = to_frame(manifest_diags)
+    stamp = hashlib.sha256(json.dumps([list(keys.items()), manifest_frame.astype(str).values.tolist()]
+                                      ).encode()).hexdigest()
+    old = _read_index(out_dir) or {}
+    listing = _listing(out_dir)
+    old_docs = {e["doc_id"]: e for e in old.get("documents", [])}
+    if (not force and old.get("stamp") == stamp
+            and all(_intact(e, listing) for e in [*old_docs.values(), old.get("manifest") or {}])):
+        return BuildResult(Corpus(out_dir, old), reused=list(keys), up_to_date=True,
+                           seconds=time.perf_counter() - t0)
 
-                for t in TABLES:  # each file's footer must parse: a damaged table is rebuilt, not served
-                    pq.read_metadata(out_dir / f"{t}.parquet")
-                corpus = read_tables(out_dir)
-        except Exception:  # noqa: BLE001 - damaged output (or stamp): rebuild it below
-            corpus = None
-        if corpus is not None:
-            return BuildResult(corpus, reused=list(keys), up_to_date=True, seconds=time.perf_counter() - t0)
-
-    per_doc: dict[str, dict[str, pd.DataFrame]] = {}
-    todo = []
+    entries, todo = {}, []
     for r in rows:
-        cached = cache / f"{r['doc_id']}.pkl"
-        if not force and cached.exists():
-            try:
-                with open(cached, "rb") as fh:
-                    key, frames = pickle.load(fh)
-            except Exception:  # noqa: BLE001 - a damaged or incompatible cache entry is a cache miss
-                key = None
-            if key == keys[r["doc_id"]]:
-                per_doc[r["doc_id"]] = frames
-                continue
-        todo.append(r)
-    jobs = jobs or (os.cpu_count() or 1)
-    work = [(r, raw_dir) for r in todo]
-    if len(todo) >= _PARALLEL_FROM and jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(_build_one, work, chunksize=max(1, len(work) // (jobs * 8)))
-            results = _progress(results, len(work), quiet)
-            built = dict(results)
-    else:
-        built = dict(_progress(map(_build_one, work), len(work), quiet))
-    cache.mkdir(parents=True, exist_ok=True)
-    for r in todo:
-        frames = built[r["doc_id"]]
-        if "documents" in frames:  # failed documents are retried next time, not cached
-            _atomic_pickle(cache / f"{r['doc_id']}.pkl", (keys[r["doc_id"]], frames))
-        per_doc[r["doc_id"]] = frames
-
-    tables = {}
-    order = [r["doc_id"] for r in rows]
-    for name in TABLES:
-        parts = [per_doc[d][name] for d in order if name in per_doc[d]]
-        if name == "diagnostics":
-            parts = [to_frame(manifest_diags)] + parts
-        parts = [p for p in parts if not p.empty]
-        frame = pd.concat(parts, ignore_index=True) if parts else schemas.empty(name)
-        tables[name] = schemas.validate(name, frame)
-    corpus = Corpus(**tables)
-    stamp_file.unlink(missing_ok=True)  # until every table is replaced, the old stamp must not vouch for them
-    write_tables(corpus, out_dir)
-    _atomic_write(stamp_file, json.dumps({"stamp": stamp, "documents": keys}, indent=1, sort_keys=True).encode())
-    return BuildResult(corpus, rebuilt=[r["doc_id"] for r in todo],
-                       reused=[d for d in order if d not in {r["doc_id"] for r in todo}],
+        entry = old_docs.get(r["doc_id"])
+        if (not force and entry and entry["key"] == keys[r["doc_id"]] and entry["status"] == "ok"
+                and _intact(entry, listing)):
+            entries[r["doc_id"]] = entry
+        else:  # new, changed, damaged, or failed last time (failures are retried, not cached)
+            todo.append(r)
+    entries.update(_run(todo, raw_dir, out_dir, keys, jobs, quiet))
+    index = {"format": FORMAT, "stamp": stamp,
+             "manifest": _write_table(out_dir, "diagnostics", f"@manifest.{stamp[:16]}", manifest_frame),
+             "documents": [{**entries[r["doc_id"]], "doc_id": r["doc_id"]} for r in rows]}
+    # the commit point: until this rename the previous index, and every file it names, is what readers see
+    _atomic_write(out_dir / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
+    _remove_unlisted(out_dir, index)
+    rebuilt = {r["doc_id"] for r in todo}
+    return BuildResult(Corpus(out_dir, index), rebuilt=[r["doc_id"] for r in todo],
+                       reused=[r["doc_id"] for r in rows if r["doc_id"] not in rebuilt],
                        seconds=time.perf_counter() - t0)
 
 
-def _progress(iterable, total: int, quiet: bool):
-    if quiet or total < _PARALLEL_FROM or not sys.stderr.isatty():
-        return iterable
+def _run(todo: list[dict], raw_dir: Path, out_dir: Path, keys: dict[str, str], jobs: int | None,
+         quiet: bool) -> dict[str, dict]:
+    """Build the changed documents in batches, on all cores when there are enough of them."""
+    jobs = jobs or (os.cpu_count() or 1)
+    parallel = len(todo) >= _PARALLEL_FROM and jobs > 1
+    # several batches per worker keep both cores busy to the end; small batches bound each worker's memory
+    size = max(1, min(_BATCH, -(-len(todo) // (jobs * 4)))) if parallel else _BATCH
+    batches = [(todo[i:i + size], raw_dir, out_dir, {r["doc_id"]: keys[r["doc_id"]] for r in todo[i:i + size]})
+               for i in range(0, len(todo), size)]
+    entries: dict[str, dict] = {}
+    with _progress(len(todo), quiet) as bar:
+        if parallel:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                for done in pool.map(_build_batch, batches):
+                    entries.update(done)
+                    bar.update(len(done))
+        else:
+            for batch in batches:
+                done = _build_batch(batch)
+                entries.update(done)
+                bar.update(len(done))
+    return entries
+
+
+def _progress(total: int, quiet: bool):
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc="documents", unit="doc")
+    return tqdm(total=total, desc="documents", unit="doc",
+                disable=quiet or total < _PARALLEL_FROM or not sys.stderr.isatty())
 
 
 # --------------------------------------------------------------------------------------------------------------
-# I/O
+# files and the index
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -259,48 +291,143 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _atomic_pickle(path: Path, obj) -> None:
-    _atomic_write(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def write_tables(corpus: Corpus, out_dir: Path | None = None) -> None:
-    """Write every table as Parquet and as Excel-friendly CSV (UTF-8 with BOM), each file atomically.
-
-    Every file is serialised in memory first, so a failure while serialising (the likely one) leaves all the
-    previous files untouched; only then are they renamed into place one by one.
-    """
-    import io
-
+def _write_table(out_dir: Path, name: str, stem: str, frame: pd.DataFrame) -> dict | None:
+    """Write one document's rows of a table as ``<table>/<stem>.parquet``; its index entry (None if no rows)."""
+    if frame.empty:
+        return None
     import pyarrow as pa
-    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
-    out_dir = Path(out_dir or config.processed_dir())
-    payloads: list[tuple[Path, bytes]] = []
-    # pyarrow's CSV writer is ~10x faster than DataFrame.to_csv on the tokens table (docs/benchmarks.md)
-    csv_options = pacsv.WriteOptions(quoting_style="needed")
+    table = pa.Table.from_pandas(frame, schema=schemas.arrow_schema(name), preserve_index=False)
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf)
+    data = buf.getvalue().to_pybytes()
+    rel = f"{name}/{stem}.parquet"
+    _atomic_write(out_dir / rel, data)
+    return {"file": rel, "rows": len(frame), "bytes": len(data)}
+
+
+def _write_document(out_dir: Path, doc_id: str, key: str, frames: dict[str, pd.DataFrame]) -> dict:
+    """Write every table of one document; its index entry. File names carry the key, so a new version of a
+    document never overwrites the files the current index names."""
+    tables = {}
     for name in TABLES:
-        frame: pd.DataFrame = getattr(corpus, name)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False, engine="pyarrow")
-        payloads.append((out_dir / f"{name}.parquet", buf.getvalue()))
-        csv = io.BytesIO()
-        csv.write("\ufeff".encode("utf-8"))  # BOM: Excel then reads the file as UTF-8
-        pacsv.write_csv(table, csv, write_options=csv_options)
-        payloads.append((out_dir / f"{name}.csv", csv.getvalue()))
-    for path, data in payloads:
-        _atomic_write(path, data)
+        if name in frames:
+            entry = _write_table(out_dir, name, f"{doc_id}.{key[:16]}", frames[name])
+            if entry:
+                tables[name] = entry
+    return {"key": key, "status": "ok" if "documents" in frames else "error", "tables": tables}
+
+
+def _read_index(out_dir: Path) -> dict | None:
+    """The index of ``out_dir``, or None if there is none (or it is damaged, or of an older layout)."""
+    try:
+        index = json.loads((out_dir / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return index if isinstance(index, dict) and index.get("format") == FORMAT else None
+
+
+def _listing(out_dir: Path) -> dict[str, int]:
+    """Size of every file under the table folders, by path relative to ``out_dir``."""
+    sizes = {}
+    for name in TABLES:
+        try:
+            with os.scandir(out_dir / name) as it:
+                for e in it:
+                    sizes[f"{name}/{e.name}"] = e.stat().st_size
+        except FileNotFoundError:
+            continue
+    return sizes
+
+
+def _intact(entry: dict, listing: dict[str, int]) -> bool:
+    """Every file of an index entry is there with the size it was written with (a damaged or truncated file
+    makes its document a cache miss, so it is rebuilt rather than served)."""
+    files = [entry] if "file" in entry else entry.get("tables", {}).values()
+    return all(listing.get(f["file"]) == f["bytes"] for f in files)
+
+
+def _table_files(index: dict, name: str) -> list[str]:
+    files = [(index.get("manifest") or {}).get("file")] if name == "diagnostics" else []
+    files += [d["tables"][name]["file"] for d in index["documents"] if name in d["tables"]]
+    return [f for f in files if f]
+
+
+def _remove_unlisted(out_dir: Path, index: dict) -> None:
+    """Delete files no index names: replaced versions, leftovers of interrupted builds, the old layout."""
+    keep = {f for name in TABLES for f in _table_files(index, name)}
+    for rel in _listing(out_dir):
+        if rel not in keep and (rel.endswith(".parquet") or rel.endswith(".tmp")):
+            (out_dir / rel).unlink(missing_ok=True)
+    for name in TABLES:  # layout 1 wrote one file per table at the top
+        for ext in ("parquet", "csv"):
+            (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
+    for p in out_dir.glob(".*.tmp"):
+        p.unlink(missing_ok=True)
+
+
+def _read_table(source: Path, index: dict, name: str) -> pd.DataFrame:
+    files = [source / f for f in _table_files(index, name)]
+    if not files:
+        return schemas.empty(name)
+    import pyarrow.dataset as ds
+
+    try:
+        return ds.dataset(files, schema=schemas.arrow_schema(name), format="parquet").to_table().to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise InputError(str(source), None, f"the {name} table cannot be read ({exc}); run "
+                         "`python -m ipm_analysis build` to rebuild it") from exc
 
 
 def read_tables(in_dir: Path | None = None) -> Corpus:
-    """Read the processed Parquet tables."""
+    """The processed tables of ``in_dir`` (default ``data/processed``), read lazily through its index."""
     in_dir = Path(in_dir or config.processed_dir())
-    return Corpus(in_dir)
+    index = _read_index(in_dir)
+    if index is None:
+        raise InputError(str(in_dir), None, f"no processed tables ({INDEX} missing or of an older layout); run "
+                         "`python -m ipm_analysis build`")
+    return Corpus(in_dir, index)
 
 
 def load_corpus(*, rebuild: bool = False) -> Corpus:
-    """The processed corpus: built (or brought up to date) first if needed, then read from Parquet."""
+    """The processed corpus: built (or brought up to date) first if needed, then read lazily from Parquet."""
     return build(force=rebuild, quiet=True).corpus
+
+
+def write_csv(corpus: Corpus, out_dir: Path | None = None) -> bool:
+    """Excel-friendly CSV copies of every table in ``data/processed/csv/`` (UTF-8 with BOM).
+
+    Streamed file by file, so memory stays that of one document; skipped when the copies are already those of
+    the current index. Returns whether anything was written.
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    csv_dir = Path(out_dir or config.processed_dir()) / "csv"
+    marker = csv_dir / "_csv.json"
+    stamp = json.dumps({"stamp": corpus._index["stamp"]})
+    if (marker.exists() and marker.read_text(encoding="utf-8") == stamp
+            and all((csv_dir / f"{t}.csv").exists() for t in TABLES)):
+        return False
+    marker.unlink(missing_ok=True)
+    csv_dir.mkdir(parents=True, exist_ok=True)
+    options = pacsv.WriteOptions(quoting_style="needed")
+    for name in TABLES:
+        path = csv_dir / f"{name}.csv"
+        fd, tmp = tempfile.mkstemp(dir=csv_dir, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write("\ufeff".encode("utf-8"))  # BOM: Excel then reads the file as UTF-8
+                with pacsv.CSVWriter(fh, schemas.arrow_schema(name), write_options=options) as writer:
+                    for f in corpus.files(name):
+                        writer.write_table(pq.read_table(f, schema=schemas.arrow_schema(name)))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    _atomic_write(marker, stamp.encode())
+    return True
 
 
 def summary(corpus: Corpus) -> pd.DataFrame:

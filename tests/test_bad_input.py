@@ -1,7 +1,7 @@
 """Bad input: every kind of damage becomes a diagnostic naming the file and line, never a traceback.
 
-Each test builds into its own scratch project root: a copy of data/raw (plus the per-document build cache of
-the session build, so only the damaged or added document is actually processed), damaged or extended, then
+Each test builds into its own scratch project root: a copy of data/raw (plus the processed files of the session
+build, so only the damaged or added document is actually processed), damaged or extended, then
 ``tables.build()`` and/or the CLI ``main(["build"])``. In every case the five real plans still build.
 """
 from __future__ import annotations
@@ -24,10 +24,10 @@ NEW_ROW_LINE = 7  # manifest: header on line 1, the five real plans on lines 2-6
 
 @pytest.fixture
 def root(tmp_path, corpus, project_copy, monkeypatch) -> Path:
-    """A scratch project root with the real plans and a warm per-document cache."""
+    """A scratch project root with the real plans and their processed files (a warm per-document cache)."""
     shutil.copytree(REPO_RAW, tmp_path / "data" / "raw")
-    if (project_copy / ".cache").exists():
-        shutil.copytree(project_copy / ".cache", tmp_path / ".cache")
+    shutil.copytree(project_copy / "data" / "processed", tmp_path / "data" / "processed",
+                    ignore=shutil.ignore_patterns("csv"))
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
     return tmp_path
 
@@ -391,9 +391,25 @@ def test_unreadable_manifest_is_one_line(root, capsys):
     assert rc == 2 and err.count("\n") == 1 and "manifest.csv" in err
 
 
-def test_damaged_cache_is_a_cache_miss(root):
-    for pkl in (root / ".cache" / "build").glob("*.pkl"):
-        pkl.write_bytes(b"not a pickle")
+def test_damaged_index_is_a_cache_miss(root):
+    (root / "data" / "processed" / "_build.json").write_bytes(b"not json")
     result = build(quiet=True)
     assert sorted(result.rebuilt) == sorted(REAL)
     assert_real_plans_built(result.corpus)
+
+
+def test_write_failure_is_one_line_and_keeps_the_old_tables(root, capsys, monkeypatch):
+    import pyarrow.parquet as pq
+
+    add_plan(root, "2019_copy", (REPO_RAW / "2018_qingdao.txt").read_bytes())
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", disk_full)
+    rc, out, err = run_cli(capsys, "build")
+    assert rc == 2 and out == "" and err.count("\n") == 1
+    assert "No space left on device" in err and "previous tables are unchanged" in err
+    monkeypatch.undo()
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
+    assert_real_plans_built(build(quiet=True).corpus)

@@ -1,5 +1,5 @@
-"""Determinism and the build cache: same inputs → byte-identical files; only changed documents are rebuilt;
-an interrupted write never leaves a half-written or temporary file behind."""
+"""Determinism and the build cache: same inputs → byte-identical files; only changed documents are rebuilt and
+rewritten; a failed or interrupted build leaves the previous index and every file it names intact."""
 from __future__ import annotations
 
 import csv
@@ -37,25 +37,32 @@ def make_root(path: Path, *, copies: int = 0) -> Path:
 
 def processed_bytes(root: Path) -> dict[str, bytes]:
     out = root / "data" / "processed"
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def stamps(root: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in (root / "data" / "processed").iterdir()}
+    out = root / "data" / "processed"
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
 
 
 def leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / "data" / "processed").iterdir() if p.name.startswith("."))
+    return sorted(p.name for p in (root / "data" / "processed").rglob(".*"))
+
+
+def named_files(root: Path) -> list[str]:
+    """Every file the index names, relative to data/processed."""
+    corpus = read_tables(root / "data" / "processed")
+    return [str(f.relative_to(root / "data" / "processed")) for name in TABLES for f in corpus.files(name)]
 
 
 @pytest.fixture
 def built(tmp_path, monkeypatch, corpus, project_copy) -> Path:
-    """A root built once (from the session's warm per-document cache, so it is quick)."""
+    """A root built once (from a copy of the session build's files, so nothing is actually rebuilt)."""
     root = make_root(tmp_path / "a")
-    if (project_copy / ".cache").exists():
-        shutil.copytree(project_copy / ".cache", root / ".cache")
+    shutil.copytree(project_copy / "data" / "processed", root / "data" / "processed",
+                    ignore=shutil.ignore_patterns("csv"))
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
-    build(quiet=True)
+    assert build(quiet=True).up_to_date
     return root
 
 
@@ -65,8 +72,9 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
         monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
         build(force=True, quiet=True)
     a, b = processed_bytes(first), processed_bytes(second)
-    assert sorted(a) == sorted([f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv")] + ["_build.json"])
-    assert a == b                                   # parquet and csv byte for byte, and the stamp
+    assert sorted(a) == sorted(named_files(first) + ["_build.json"])   # nothing else lies there
+    assert len([f for f in a if f.startswith("tasks/")]) == len(REAL)
+    assert a == b                                   # every Parquet file byte for byte, and the index
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(first))
     build(force=True, quiet=True)                   # a forced rebuild in place changes nothing either
     assert processed_bytes(first) == a
@@ -94,6 +102,8 @@ def test_no_change_rebuild_is_up_to_date(built):
 
 def test_changing_one_file_rebuilds_only_that_document(built):
     old = read_tables(built / "data" / "processed")
+    old_tables = {name: getattr(old, name) for name in ("tasks", "segments", "clauses", "task_agencies")}
+    times = stamps(built)
     path = built / "data" / "raw" / "2018_qingdao.txt"
     lines = path.read_text(encoding="utf-8").split("\n")
     lines.insert(45, "（二十八）新增一项任务。（市公安局负责）")   # after the last task, before the web footer
@@ -106,7 +116,13 @@ def test_changing_one_file_rebuilds_only_that_document(built):
     assert new.documents.set_index("doc_id").at["2018_qingdao", "n_tasks"] == 28
     for name in ("tasks", "segments", "clauses", "task_agencies"):
         keep = lambda f: f[f["doc_id"] != "2018_qingdao"].reset_index(drop=True)  # noqa: E731
-        pd.testing.assert_frame_equal(keep(getattr(old, name)), keep(getattr(new, name)))
+        pd.testing.assert_frame_equal(keep(old_tables[name]), keep(getattr(new, name)))
+    # the other documents' files were neither read into the build nor rewritten; Qingdao's old ones are gone
+    after = stamps(built)
+    others = [f for f in times if f != "_build.json" and "2018_qingdao" not in f]
+    assert others and all(after[f] == times[f] for f in others)
+    assert not any(f in after for f in times if "2018_qingdao" in f)
+    assert sum("2018_qingdao" in f for f in after) == sum("2018_qingdao" in f for f in times)
     assert build(quiet=True).up_to_date
 
 
@@ -125,44 +141,46 @@ def _change_input(root: Path) -> None:
     path.write_bytes(path.read_bytes().replace("大力开展专项整治".encode(), "大力开展专项整治行动".encode()))
 
 
-def test_failed_serialisation_leaves_previous_tables(built, monkeypatch):
-    """The writer fails on one table: every previous file is intact, readable, and no temp file remains."""
+def test_failed_write_leaves_previous_tables(built, monkeypatch):
+    """The Parquet writer fails on one table of the changed document: the previous index and every file it
+    names are intact and readable, no temporary file remains, and the next build completes the change."""
     before = processed_bytes(built)
     _change_input(built)
-    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
-    real_write_csv = pacsv.write_csv
+    real_write_table = pq.write_table
 
-    def failing_write_csv(table, *args, **kwargs):
-        if "n_subtasks" in table.column_names and "task_no" in table.column_names:   # the tasks table
+    def failing_write_table(table, *args, **kwargs):
+        if "n_subtasks" in table.column_names:       # the tasks table
             raise OSError("disk full (simulated)")
-        return real_write_csv(table, *args, **kwargs)
+        return real_write_table(table, *args, **kwargs)
 
-    monkeypatch.setattr(pacsv, "write_csv", failing_write_csv)
+    monkeypatch.setattr(pq, "write_table", failing_write_table)
     with pytest.raises(OSError, match="simulated"):
         build(quiet=True)
     after = processed_bytes(built)
-    assert {k: v for k, v in after.items() if k != "_build.json"} == \
-        {k: v for k, v in before.items() if k != "_build.json"}
+    assert {k: v for k, v in after.items() if k in before} == before   # the old index and all its files
     assert leftovers(built) == []
     old = read_tables(built / "data" / "processed")
     assert "大力开展专项整治" in old.sections["title"].tolist()
+    assert len(old.tokens) == sum(1 for _ in old.tokens.itertuples()) > 15000
 
-    monkeypatch.setattr(pacsv, "write_csv", real_write_csv)
+    monkeypatch.setattr(pq, "write_table", real_write_table)
     result = build(quiet=True)                      # the next build is not fooled into "up to date"
-    assert not result.up_to_date
+    assert not result.up_to_date and result.rebuilt == ["2012_national"]
     assert "大力开展专项整治行动" in result.corpus.sections["title"].tolist()
     assert leftovers(built) == []
+    assert sorted(processed_bytes(built)) == sorted(named_files(built) + ["_build.json"])  # orphans removed
 
 
 def test_failure_while_replacing_files_leaves_each_file_whole(built, monkeypatch):
-    """Even if the renames themselves fail half way, every file is a complete old or new one."""
+    """Even if the renames themselves fail half way, every file the index names is complete and readable."""
     _change_input(built)
     real_replace, calls = os.replace, []
 
     def failing_replace(src, dst):
         calls.append(dst)
-        if len(calls) == 7:
+        if len(calls) == 4:
             raise OSError("power cut (simulated)")
         return real_replace(src, dst)
 
@@ -170,19 +188,29 @@ def test_failure_while_replacing_files_leaves_each_file_whole(built, monkeypatch
     with pytest.raises(OSError, match="simulated"):
         build(quiet=True)
     assert leftovers(built) == []
-    out = built / "data" / "processed"
+    old = read_tables(built / "data" / "processed")
     for name in TABLES:
-        pd.read_parquet(out / f"{name}.parquet")
-        pd.read_csv(out / f"{name}.csv", encoding="utf-8-sig")
+        getattr(old, name)                          # every table of the old index reads
+    assert "大力开展专项整治" in old.sections["title"].tolist()
     monkeypatch.setattr(os, "replace", real_replace)
-    result = build(quiet=True)                      # the stamp was removed first: not "up to date"
+    result = build(quiet=True)
     assert not result.up_to_date
-    assert "大力开展专项整治行动" in read_tables(out).sections["title"].tolist()
+    assert "大力开展专项整治行动" in read_tables(built / "data" / "processed").sections["title"].tolist()
 
 
 def test_damaged_output_is_rebuilt(built):
-    """A processed table damaged by hand is not served as "up to date": the build rewrites it."""
-    (built / "data" / "processed" / "tasks.parquet").write_bytes(b"garbage")
+    """A processed file damaged by hand is not served as "up to date": its document is rebuilt."""
+    tasks = sorted((built / "data" / "processed" / "tasks").glob("2017_national.*.parquet"))
+    tasks[0].write_bytes(b"garbage")
     result = build(quiet=True)
-    assert not result.up_to_date
-    assert len(read_tables(built / "data" / "processed").tasks) == len(result.corpus.tasks)
+    assert not result.up_to_date and result.rebuilt == ["2017_national"]
+    assert (read_tables(built / "data" / "processed").tasks["doc_id"] == "2017_national").sum() == 31
+
+
+def test_reading_a_damaged_table_names_the_fix(built):
+    from ipm_analysis.diagnostics import InputError
+
+    tasks = sorted((built / "data" / "processed" / "tasks").glob("2017_national.*.parquet"))
+    tasks[0].write_bytes(b"garbage")
+    with pytest.raises(InputError, match="tasks table cannot be read.*ipm_analysis build"):
+        read_tables(built / "data" / "processed").tasks

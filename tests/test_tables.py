@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from ipm_analysis import schemas
-from ipm_analysis.tables import TABLES, Corpus, build, read_tables, summary
+from ipm_analysis.tables import TABLES, Corpus, build, read_tables, summary, write_csv
 
+REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
 DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
 
 
@@ -48,13 +49,28 @@ def test_tables_match_schema(corpus, name):
 
 
 def test_files_written_and_readable(corpus, project_copy):
+    """One Parquet file per document and table; the folder reads as a dataset with any Parquet reader."""
     out = project_copy / "data" / "processed"
-    for name in TABLES:
-        assert (out / f"{name}.parquet").exists()
-        csv = (out / f"{name}.csv").read_bytes()
-        assert csv.startswith(b"\xef\xbb\xbf")          # BOM so Excel reads UTF-8
+    for name in ("documents", "tasks", "tokens"):
+        files = sorted(p.name for p in (out / name).iterdir())
+        assert [f.split(".")[0] for f in files] == REAL
+        direct = pd.read_parquet(out / name)          # the folder, as pandas/pyarrow/duckdb read it
+        pd.testing.assert_frame_equal(direct, getattr(corpus, name))
+    assert sorted(p.name for p in (out / "clauses").iterdir())[0].startswith("2017_national.")  # 2012: no clauses
     again = read_tables(out)
     pd.testing.assert_frame_equal(again.tasks, corpus.tasks)
+
+
+def test_csv_copies(corpus, project_copy):
+    out = project_copy / "data" / "processed"
+    write_csv(corpus, out)
+    for name in TABLES:
+        csv = (out / "csv" / f"{name}.csv").read_bytes()
+        assert csv.startswith(b"\xef\xbb\xbf")          # BOM so Excel reads UTF-8
+        assert len(pd.read_csv(out / "csv" / f"{name}.csv", encoding="utf-8-sig")) == len(getattr(corpus, name))
+    tasks = pd.read_csv(out / "csv" / "tasks.csv", encoding="utf-8-sig")
+    assert tasks["title"].tolist() == corpus.tasks["title"].tolist()
+    assert not write_csv(corpus, out)                   # already those of this build: nothing rewritten
 
 
 def test_rebuild_reuses_cache(corpus, project_copy, monkeypatch):
