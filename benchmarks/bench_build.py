@@ -5,13 +5,15 @@
 
 Measures, and prints as markdown tables:
 
-1. throughput of each stage in one process (decode, normalise, parse, agencies, tokenise) over
-   ``--stage-docs`` synthetic plans, in MB of raw input per second and documents per second, and bare
-   ``jieba.lcut`` over the same normalised text (the floor: the build cannot be faster than tokenising);
-2. full builds (``build(force=True)``, default worker count) at each size, each in a fresh process: wall time,
+1. throughput of each stage of the build's own code path in one process (normalise, parse, agencies, frames,
+   tokenise, validate, write) over ``--stage-docs`` synthetic plans, in MB of raw input per second and
+   documents per second, and bare jieba over the same normalised text (the floor: the build cannot be faster
+   than tokenising);
+2. full builds (``build(force=True)``, all cores) at each size, each in a fresh process: wall time,
    documents/s, MB/s, peak RSS of the main process and of the largest worker;
-3. the ratio of the largest full build to bare jieba on the same text (goal < 1.5x);
-4. a no-change rebuild and a one-changed-document rebuild of the largest corpus (goal < 5 s).
+3. bare jieba (the project's tokenizer, HMM off, nothing else) over the normalised text of the largest corpus,
+   in one process and on all cores, and the ratio of the full build to it (goal < 1.5x);
+4. a no-change rebuild (goal < 5 s), a one-changed-document rebuild and the CSV copies of the largest corpus.
 
 Everything is written under ``--out`` (default ``benchmarks/out/``, gitignored): the synthetic corpus and a
 ``results.json`` / ``results.md``. Nothing is written into the repository's data/.
@@ -38,7 +40,7 @@ def _maxrss_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: kilobytes
 
 
-# ---- child: one build in a fresh process ---------------------------------------------------------------------
+# ---- children: each measurement in a fresh process ----------------------------------------------------------
 
 
 def child_build(root: Path, force: bool) -> dict:
@@ -49,24 +51,71 @@ def child_build(root: Path, force: bool) -> dict:
     t0 = time.perf_counter()
     result = build(force=force, quiet=True)
     t1 = time.perf_counter()
-    return dict(seconds=t1 - t0, import_seconds=t0 - t_import, up_to_date=result.up_to_date,
-                rebuilt=len(result.rebuilt), reused=len(result.reused),
-                errors=int((result.corpus.diagnostics["severity"] == "error").sum()),
-                rows={k: len(getattr(result.corpus, k)) for k in ("documents", "tasks", "clauses",
-                                                                   "task_agencies", "tokens", "diagnostics")},
-                rss_main_mb=_maxrss_mb(), rss_worker_mb=_maxrss_mb(resource.RUSAGE_CHILDREN))
+    out = dict(seconds=t1 - t0, import_seconds=t0 - t_import, up_to_date=result.up_to_date,
+               rebuilt=len(result.rebuilt), reused=len(result.reused),
+               rss_main_mb=_maxrss_mb(), rss_worker_mb=_maxrss_mb(resource.RUSAGE_CHILDREN))
+    # counted after the peak memory was read: the build itself never holds the tables
+    out["rows"] = {k: result.corpus.rows(k) for k in ("documents", "tasks", "clauses", "task_agencies", "tokens",
+                                                       "diagnostics")}
+    out["errors"] = int((result.corpus.diagnostics["severity"] == "error").sum())
+    return out
 
 
-def run_child(root: Path, *, force: bool, env_extra: dict | None = None) -> dict:
+def child_csv(root: Path) -> dict:
+    os.environ["IPM_ANALYSIS_ROOT"] = str(root)
+    from ipm_analysis.tables import build, write_csv
+
+    corpus = build(quiet=True).corpus
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", str(root)] + (["--force"] if force else []),
-                          capture_output=True, text=True, env=os.environ | (env_extra or {}))
+    write_csv(corpus)
+    return dict(seconds=time.perf_counter() - t0, rss_main_mb=_maxrss_mb(),
+                mb=sum(p.stat().st_size for p in (root / "data" / "processed" / "csv").glob("*.csv")) / 1e6)
+
+
+def _lcut_all(texts: list[str]) -> int:
+    from ipm_analysis.tokenize import tokenizer
+
+    tok = tokenizer()
+    return sum(len(tok.lcut(t, HMM=False)) for t in texts)
+
+
+def child_jieba(root: Path, jobs: int) -> dict:
+    """Bare jieba over the normalised text of every built document: the project's tokenizer (same dictionary),
+    HMM off, nothing else; in one process, or split over ``jobs`` worker processes like the build."""
+    os.environ["IPM_ANALYSIS_ROOT"] = str(root)
+    from ipm_analysis.tables import read_tables
+
+    texts = read_tables().documents["text"].tolist()
+    t0 = time.perf_counter()
+    if jobs == 1:
+        n = _lcut_all(texts)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [texts[i::jobs * 4] for i in range(jobs * 4)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            n = sum(pool.map(_lcut_all, chunks))
+    return dict(seconds=time.perf_counter() - t0, tokens=n, mb=sum(len(t.encode()) for t in texts) / 1e6)
+
+
+def run_child(root: Path, *, mode: str = "build", force: bool = False, jobs: int = 1) -> dict:
+    t0 = time.perf_counter()
+    cmd = [sys.executable, __file__, "--child", str(root), "--mode", mode, "--jobs", str(jobs)]
+    proc = subprocess.run(cmd + (["--force"] if force else []), capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode:
-        raise SystemExit(f"child build failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"child {mode} failed:\n{proc.stderr[-3000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_seconds"] = wall
     return out
+
+
+def run_cli(root: Path) -> float:
+    """Wall time of the whole command a researcher types, `python -m ipm_analysis build --no-csv`."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ipm_analysis", "build", "--no-csv"], check=True, capture_output=True,
+                   env=os.environ | {"IPM_ANALYSIS_ROOT": str(root)}, cwd=REPO)
+    return time.perf_counter() - t0
 
 
 # ---- corpus ------------------------------------------------------------------------------------------------
@@ -115,71 +164,55 @@ def raw_mb(root: Path) -> float:
 
 # ---- stages ------------------------------------------------------------------------------------------------
 
+STAGES = ["normalise", "parse", "agencies", "frames", "tokenise", "validate", "write"]
+
 
 def stage_throughput(root: Path, n_docs: int) -> dict:
-    """Each stage over the first n_docs plans in this process (warm: caches and dictionaries loaded first)."""
-    import jieba
+    """Each stage of the build's own code path over the first n_docs plans, in this process (warm: caches and
+    dictionaries loaded first): ``process_document`` reports its stages through its ``lap`` hook, then each
+    batch is validated and written as in a build (into a scratch folder)."""
+    import tempfile
+
     import pandas as pd
 
-    from ipm_analysis import agencies, ingest, parse, schemas
-    from ipm_analysis.tokenize import tokenize_segments
+    from ipm_analysis import tables
+    from ipm_analysis.tokenize import tokenizer
 
     raw = root / "data" / "raw"
     manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False).head(n_docs)
-    rows = manifest.to_dict("records")
-    blobs = [(raw / r["file"]).read_bytes() for r in rows]
-    mb = sum(map(len, blobs)) / 1e6
-    tables = agencies.load_agency_tables()
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    # warm-up: OpenCC converters, rule regexes, the tokenizer's dictionaries
-    for r in rows[:50]:
-        text, _ = ingest.decode((raw / r["file"]).read_bytes(), r["file"])
-        norm = ingest.normalise(text, doc_id=r["doc_id"], file=r["file"], script=r["script"])
-    warm = parse.parse(norm)
-    tokenize_segments(schemas.conform("segments", warm.segments),
-                      schemas.conform("documents", [dict(doc_id=norm.doc_id, year=2000, jurisdiction="x",
-                                                         level="national", issuer="", issue_date=None,
-                                                         source_form="", script="zh-Hans", title=norm.title,
-                                                         text=norm.body, n_chars=len(norm.body), n_sections=0,
-                                                         n_tasks=0, n_clauses=0, stated_sections=None,
-                                                         stated_tasks=None, file="", original_file="",
-                                                         sha256="")]))
-
-    timings = dict.fromkeys(["decode", "normalise", "parse", "agencies", "tokenise"], 0.0)
-    bodies = []
+    rows = [{k: (v or None) for k, v in r.items()} for r in manifest.to_dict("records")]
+    mb = sum((raw / r["file"]).stat().st_size for r in rows) / 1e6
+    for r in rows[:20]:                                     # warm-up: OpenCC, regexes, the tokenizer
+        tables.process_document(r, raw)
+    timings = dict.fromkeys(STAGES, 0.0)
     clock = time.perf_counter
-    for r, data in zip(rows, blobs):
-        t0 = clock()
-        text, _ = ingest.decode(data, r["file"])
-        t1 = clock()
-        norm = ingest.normalise(text, doc_id=r["doc_id"], file=r["file"], script=r["script"])
-        t2 = clock()
-        structure = parse.parse(norm)
-        t3 = clock()
-        agencies.extract_clauses(norm, structure.segments, level=r["level"], jurisdiction=r["jurisdiction"],
-                                 tables=tables)
-        t4 = clock()
-        segments = schemas.conform("segments", structure.segments)
-        documents = schemas.conform("documents", [dict(
-            doc_id=r["doc_id"], year=int(r["year"]), jurisdiction=r["jurisdiction"], level=r["level"],
-            issuer=r["issuer"], issue_date=None, source_form=r["source_form"], script=r["script"],
-            title=norm.title, text=norm.body, n_chars=len(norm.body), n_sections=0, n_tasks=0, n_clauses=0,
-            stated_sections=None, stated_tasks=None, file=r["file"], original_file="", sha256="")])
-        tokenize_segments(segments, documents)
-        t5 = clock()
-        for k, a, b in (("decode", t0, t1), ("normalise", t1, t2), ("parse", t2, t3), ("agencies", t3, t4),
-                        ("tokenise", t4, t5)):
-            timings[k] += b - a
-        bodies.append(norm.body)
+    last = [0.0]
+
+    def lap(stage: str) -> None:
+        now = clock()
+        timings[stage] += now - last[0]
+        last[0] = now
+
+    bodies = []
+    with tempfile.TemporaryDirectory() as out:
+        for i in range(0, len(rows), tables._BATCH):
+            batch = []
+            for r in rows[i:i + tables._BATCH]:
+                last[0] = clock()
+                frames = tables.process_document(r, raw, lap)
+                batch.append((r, frames))
+                bodies.append(frames["documents"]["text"].iloc[0])
+            last[0] = clock()
+            batch = tables._validated(batch)
+            lap("validate")
+            for r, frames in batch:
+                tables._write_document(Path(out), r["doc_id"], "0" * 16, frames)
+            lap("write")
+    tok = tokenizer()
     t0 = clock()
-    n_tokens = sum(len(jieba.lcut(b, HMM=False)) for b in bodies)   # the project's mode: HMM off
+    n_tokens = sum(len(tok.lcut(b, HMM=False)) for b in bodies)
     jieba_seconds = clock() - t0
-    t0 = clock()
-    sum(len(jieba.lcut(b)) for b in bodies)                         # jieba's default: HMM on
-    jieba_hmm_seconds = clock() - t0
     return dict(docs=len(rows), mb=mb, stages=timings, jieba_seconds=jieba_seconds, jieba_tokens=n_tokens,
-                jieba_hmm_seconds=jieba_hmm_seconds,
                 body_mb=sum(len(b.encode()) for b in bodies) / 1e6, rss_mb=_maxrss_mb())
 
 
@@ -188,22 +221,20 @@ def stage_throughput(root: Path, n_docs: int) -> dict:
 
 def markdown(res: dict) -> str:
     st = res["stages"]
+    jobs = res["jobs"]
     lines = [f"Machine: {res['machine']}; Python {res['python']}; synthetic corpus of {res['n']} plans "
              f"({res['corpus_mb']:.1f} MB raw), seed {res['seed']}.", "",
              f"### Stages, one process, {st['docs']} plans ({st['mb']:.1f} MB raw)", "",
              "| stage | seconds | MB/s | documents/s | share |", "|---|---:|---:|---:|---:|"]
     total = sum(st["stages"].values())
-    for k, s in st["stages"].items():
-        lines.append(f"| {k} | {s:.2f} | {st['mb'] / s if s else float('inf'):.2f} | "
-                     f"{st['docs'] / s if s else float('inf'):.0f} | {s / total:.0%} |")
+    for k, sec in st["stages"].items():
+        lines.append(f"| {k} | {sec:.2f} | {st['mb'] / sec if sec else float('inf'):.2f} | "
+                     f"{st['docs'] / sec if sec else float('inf'):.0f} | {sec / total:.0%} |")
     lines.append(f"| **all stages** | {total:.2f} | {st['mb'] / total:.2f} | {st['docs'] / total:.0f} | 100% |")
     j = st["jieba_seconds"]
-    lines.append(f"| bare `jieba.lcut(HMM=False)` (floor) | {j:.2f} | {st['mb'] / j:.2f} | {st['docs'] / j:.0f} | "
-                 f"{j / total:.0%} of stages |")
-    h = st["jieba_hmm_seconds"]
-    lines.append(f"| bare `jieba.lcut` (default, HMM on) | {h:.2f} | {st['mb'] / h:.2f} | {st['docs'] / h:.0f} | "
-                 f"{h / total:.0%} of stages |")
-    lines += ["", "### Full builds (`build(force=True)`, fresh process, default workers)", "",
+    lines.append(f"| bare jieba, same dictionary, HMM off (the floor) | {j:.2f} | {st['mb'] / j:.2f} | "
+                 f"{st['docs'] / j:.0f} | {j / total:.0%} of all stages |")
+    lines += ["", f"### Full builds (`build(force=True)`, fresh process, {jobs} workers)", "",
               "| documents | MB raw | seconds | documents/s | MB/s | s per 1,000 docs | peak RSS main / worker (MB) |",
               "|---:|---:|---:|---:|---:|---:|---:|"]
     for b in res["builds"]:
@@ -211,22 +242,33 @@ def markdown(res: dict) -> str:
                      f"{b['mb'] / b['seconds']:.2f} | {1000 * b['seconds'] / b['n']:.1f} | "
                      f"{b['rss_main_mb']:.0f} / {b['rss_worker_mb']:.0f} |")
     big = res["builds"][-1]
-    lines += ["", "### Goals", "", "| measure | value | goal | met? |", "|---|---:|---:|---|"]
-    ratio = res["ratio_build_to_jieba"]
-    lines.append(f"| full build of {big['n']:,} ({os.cpu_count()} workers) / bare jieba (HMM off, one process) on "
-                 f"the same text | {ratio:.2f}x | < 1.5x | {'yes' if ratio < 1.5 else 'no'} |")
-    cpu = big["seconds"] * os.cpu_count() / res["jieba_seconds_full_estimate"]
-    lines.append(f"| same, in CPU time (build wall x {os.cpu_count()} cores / jieba) | {cpu:.2f}x | - | - |")
+    jp, j1 = res["jieba_parallel"], res["jieba_serial"]
+    lines += ["", f"Bare jieba over the normalised text of the {big['n']:,} built plans ({jp['mb']:.1f} MB): "
+              f"{j1['seconds']:.1f} s in one process, {jp['seconds']:.1f} s on {jobs} workers.", "",
+              "### Goals", "", "| measure | value | goal | met? |", "|---|---:|---:|---|"]
+    ratio = big["seconds"] / jp["seconds"]
+    lines.append(f"| full build of {big['n']:,} / bare jieba of the same text, both on {jobs} workers | "
+                 f"{ratio:.2f}x | < 1.5x | {'yes' if ratio < 1.5 else 'no'} |")
+    lines.append(f"| same, against bare jieba in one process | {big['seconds'] / j1['seconds']:.2f}x | - | - |")
+    lines.append(f"| per-document CPU, all stages / bare jieba (one process, {st['docs']} plans) | "
+                 f"{total / j:.2f}x | - | - |")
     nc = res["no_change"]
-    lines.append(f"| no-change rebuild of {big['n']:,} (`build()` call / whole process) | "
-                 f"{nc['seconds']:.2f} s / {nc['process_seconds']:.2f} s | < 5 s | "
-                 f"{'yes' if nc['process_seconds'] < 5 else ('build() yes, process no' if nc['seconds'] < 5 else 'no')} |")
+    lines.append(f"| no-change rebuild of {big['n']:,}: `build()` / fresh process / `python -m ipm_analysis build "
+                 f"--no-csv` | {nc['seconds']:.2f} s / {nc['process_seconds']:.2f} s / {res['no_change_cli']:.2f} s "
+                 f"| < 5 s | {'yes' if max(nc['process_seconds'], res['no_change_cli']) < 5 else 'no'} |")
     one = res["one_changed"]
-    lines.append(f"| one changed document of {big['n']:,} (`build()` call) | {one['seconds']:.2f} s | - | - |")
+    lines.append(f"| one changed document of {big['n']:,}: `build()` | {one['seconds']:.2f} s "
+                 f"(rebuilt {one['rebuilt']}) | - | - |")
     sc = res["scaling"]
     lines.append(f"| scaling {res['builds'][0]['n']:,} → {big['n']:,}: time ratio / size ratio | "
-                 f"{sc['time_ratio']:.2f} / {sc['size_ratio']:.2f} | linear (≈1) | "
+                 f"{sc['time_ratio']:.2f} / {sc['size_ratio']:.2f} | linear | "
                  f"{'yes' if sc['time_ratio'] <= 1.25 * sc['size_ratio'] else 'no'} |")
+    mem = [b["rss_main_mb"] for b in res["builds"]]
+    lines.append(f"| peak memory, main process, {res['builds'][0]['n']:,} → {big['n']:,} documents | "
+                 f"{mem[0]:.0f} → {mem[-1]:.0f} MB | bounded | {'yes' if mem[-1] < 2 * mem[0] else 'no'} |")
+    csv = res["csv"]
+    lines.append(f"| CSV copies of every table of {big['n']:,} (`write_csv`, {csv['mb']:.0f} MB) | "
+                 f"{csv['seconds']:.1f} s, peak {csv['rss_main_mb']:.0f} MB | - | - |")
     return "\n".join(lines) + "\n"
 
 
@@ -238,10 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--mode", default="build", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help=argparse.SUPPRESS)
     ap.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(child_build(args.child, args.force)))
+        fn = {"build": lambda: child_build(args.child, args.force), "csv": lambda: child_csv(args.child),
+              "jieba": lambda: child_jieba(args.child, args.jobs)}[args.mode]
+        print(json.dumps(fn()))
         return 0
 
     out = args.out.resolve()
@@ -249,8 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {args.n})
     sizes = [s for s in sizes if s <= args.n]
     full = corpus_root(out, args.n, args.seed)
-    res = dict(n=args.n, seed=args.seed, corpus_mb=raw_mb(full), python=platform.python_version(),
-               machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}")
+    jobs = os.cpu_count() or 1
+    res = dict(n=args.n, seed=args.seed, corpus_mb=raw_mb(full), python=platform.python_version(), jobs=jobs,
+               machine=f"{platform.machine()}, {jobs} cores, {platform.system()}")
     print(f"corpus: {args.n} plans, {res['corpus_mb']:.1f} MB in {full}", file=sys.stderr)
 
     print("stages ...", file=sys.stderr)
@@ -264,26 +311,24 @@ def main(argv: list[str] | None = None) -> int:
         b.update(n=n, mb=raw_mb(root))
         res["builds"].append(b)
     big_root = out / f"scale_{sizes[-1]}"
+    print("bare jieba ...", file=sys.stderr)
+    res["jieba_serial"] = run_child(big_root, mode="jieba", jobs=1)
+    res["jieba_parallel"] = run_child(big_root, mode="jieba", jobs=jobs)
     print("no-change rebuild ...", file=sys.stderr)
-    res["no_change"] = run_child(big_root, force=False)
+    res["no_change"] = run_child(big_root)
+    res["no_change_cli"] = run_cli(big_root)
+    print("csv copies ...", file=sys.stderr)
+    res["csv"] = run_child(big_root, mode="csv")
     first = sorted((big_root / "data" / "raw").glob("syn*.txt"))[0]
     data = first.read_bytes()
     first.unlink()                                       # replace the link with a changed copy
     first.write_bytes(data.replace("加强".encode(), "进一步加强".encode(), 1) if "加强".encode() in data
                       else data + b"\n")
     print("one-changed rebuild ...", file=sys.stderr)
-    res["one_changed"] = run_child(big_root, force=False)
+    res["one_changed"] = run_child(big_root)
 
-    big = res["builds"][-1]
-    # The floor is bare jieba in one process over the same text; scale the stage sample's jieba time to the
-    # full corpus by bytes of normalised text (jieba is linear in its input).
-    st = res["stages"]
-    jieba_full = st["jieba_seconds"] * (big["mb"] / st["mb"])
-    res["jieba_seconds_full_estimate"] = jieba_full
-    res["ratio_build_to_jieba"] = big["seconds"] / jieba_full
-    small = res["builds"][0]
+    small, big = res["builds"][0], res["builds"][-1]
     res["scaling"] = dict(time_ratio=big["seconds"] / small["seconds"], size_ratio=big["n"] / small["n"])
-
     (out / "results.json").write_text(json.dumps(res, indent=1, ensure_ascii=False))
     text = markdown(res)
     (out / "results.md").write_text(text, encoding="utf-8")
