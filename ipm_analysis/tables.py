@@ -1,12 +1,14 @@
 """Tidy tables: build them from the raw plans, cache them, write and read ``data/processed/``.
 
 ``build()`` runs ingest → parse → agencies → tokenize for every document in the manifest. Each table is a
-Parquet dataset with one file per document (``data/processed/<table>/<doc_id>.<key>.parquet``), written by the
-worker that built the document, so memory stays bounded by a batch of documents and a rebuild writes only what
-changed. ``<key>`` hashes the document's raw bytes, manifest row, the package code and its data files: a
-document whose key is unchanged is not rebuilt. ``_build.json`` (the index) lists the files of every document;
-it is replaced atomically once every new file is complete, so an interrupted or failed build leaves the
-previous index and every file it names intact. Files no index names are removed after each build.
+Parquet dataset, ``data/processed/<table>/part-<id>.parquet``: the manifest is cut into parts of ``_PART``
+consecutive documents, and one worker builds a part and writes its files, so memory stays bounded by a part
+and the file count by the corpus size / ``_PART``. A part's id hashes its documents' keys (raw bytes, manifest
+row, package code and data files), so an unchanged part is neither read nor rewritten; in a changed part only
+the changed documents are rebuilt, the others' rows are copied from the old part file. ``_build.json`` (the
+index) lists the parts and documents; it is replaced atomically once every new file is complete, so an
+interrupted or failed build leaves the previous index and every file it names intact. Files no index names
+are removed after each build.
 """
 from __future__ import annotations
 
@@ -31,12 +33,14 @@ from .parse import parse
 
 TABLES = ["documents", "segments", "sections", "tasks", "subtasks", "clauses", "task_agencies", "tokens",
           "removals", "diagnostics"]
-FORMAT = 2  # layout of data/processed: 1 = one file per table, 2 = one Parquet file per table and document
+FORMAT = 2  # layout of data/processed: 1 = one file per table, 2 = one Parquet file per table and part
 INDEX = "_build.json"
 # Modules and data files whose change invalidates every document's key.
 _CODE_FILES = ["ingest.py", "parse.py", "agencies.py", "tokenize.py", "tables.py", "schemas.py", "diagnostics.py"]
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
-_BATCH = 32          # documents validated together: pandera costs ~5 ms a call whatever the size of the frame
+# Documents per part: large enough that per-file costs (pandera ~5 ms a call, ~0.5 ms to create a file here)
+# are shared, small enough that a one-document change rewrites little and a worker holds little.
+_PART = 32
 
 
 class Corpus:
@@ -70,7 +74,7 @@ class Corpus:
 
     def rows(self, name: str) -> int:
         """Number of rows of a table, from the index (without reading the table)."""
-        n = sum(d["tables"][name]["rows"] for d in self._index["documents"] if name in d["tables"])
+        n = sum(p["tables"][name]["rows"] for p in self._index["parts"] if name in p["tables"])
         return n + ((self._index.get("manifest") or {}).get("rows", 0) if name == "diagnostics" else 0)
 
     def text(self, doc_id: str, start: int | None = None, end: int | None = None) -> str:
@@ -151,40 +155,73 @@ def _error_frames(row: dict, error: Exception) -> dict[str, pd.DataFrame]:
     return {"diagnostics": to_frame([diag])}
 
 
-def _validated(built: list[tuple[dict, dict[str, pd.DataFrame]]]) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
-    """Validate a batch of documents' tables with one pandera call per table; if that fails, find the
-    documents at fault one by one and replace each by its ``internal_error`` diagnostic."""
-    def check(frames_list):
-        for name in TABLES:
-            parts = [f[name] for f in frames_list if name in f and not f[name].empty]
-            if parts:
-                schemas.validate(name, pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
+def _checked(built: list[tuple[dict, dict[str, pd.DataFrame]]]) -> dict[str, dict]:
+    """Validate documents' frames and convert them to Arrow with one pandera call and one conversion per table
+    (each costs milliseconds whatever the size of the frame); each document's tables as Arrow slices."""
+    out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
+    for name in TABLES:
+        parts = [(row["doc_id"], f[name]) for row, f in built if name in f and not f[name].empty]
+        if not parts:
+            continue
+        frame = pd.concat([f for _, f in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]
+        table = _to_arrow(name, schemas.validate(name, frame))
+        offset = 0
+        for doc_id, f in parts:
+            out[doc_id][name] = table.slice(offset, len(f))
+            offset += len(f)
+    return out
 
+
+def _validated(built: list[tuple[dict, dict[str, pd.DataFrame]]]) -> dict[str, dict]:
+    """``_checked`` for a batch; if the batch fails, find the documents at fault one by one and replace each by
+    its ``internal_error`` diagnostic (a bug, not bad input: the document's frames broke the schema)."""
     try:
-        check([frames for _, frames in built])
-        return built
+        return _checked(built)
     except Exception:  # noqa: BLE001 - rare: redo one by one to name the document
-        out = []
+        out = {}
         for row, frames in built:
             try:
-                check([frames])
+                out.update(_checked([(row, frames)]))
             except Exception as exc:  # noqa: BLE001
-                frames = _error_frames(row, exc)
-            out.append((row, frames))
+                out.update(_checked([(row, _error_frames(row, exc))]))
         return out
 
 
-def _build_batch(args) -> list[tuple[str, dict]]:
-    """Build, validate and write a batch of documents (in a worker); return each document's index entry."""
-    rows, raw_dir, out_dir, keys = args
+def _build_part(args) -> tuple[dict, list[dict], int]:
+    """Build one part (in a worker): process its new or changed documents, copy the others' rows from their
+    old part files, write one file per table. Returns the part's index entry, its documents' entries and the
+    number of documents processed."""
+    import pyarrow.parquet as pq
+
+    pid, members, raw_dir, out_dir = args
     built = []
-    for row in rows:
-        try:
-            built.append((row, process_document(row, raw_dir)))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
-            built.append((row, _error_frames(row, exc)))
-    return [(row["doc_id"], _write_document(out_dir, row["doc_id"], keys[row["doc_id"]], frames))
-            for row, frames in _validated(built)]
+    for row, key, reuse in members:
+        if reuse is None:
+            try:
+                built.append((row, process_document(row, raw_dir)))
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
+                built.append((row, _error_frames(row, exc)))
+    new = _validated(built)
+    old_files: dict[str, object] = {}
+    pieces: dict[str, list] = {name: [] for name in TABLES}
+    docs = []
+    for row, key, reuse in members:
+        if reuse is None:
+            tables = new[row["doc_id"]]
+            entry = {"status": "ok" if "documents" in tables else "error",
+                     "rows": {n: t.num_rows for n, t in tables.items()}}
+        else:
+            entry, tables = {"status": reuse["status"], "rows": reuse["rows"]}, {}
+            for name, n in reuse["rows"].items():
+                file = reuse["files"][name]
+                if file not in old_files:
+                    old_files[file] = pq.read_table(out_dir / file, schema=schemas.arrow_schema(name))
+                tables[name] = old_files[file].slice(reuse["offsets"][name], n)
+        for name, table in tables.items():
+            pieces[name].append(table)
+        docs.append({"doc_id": row["doc_id"], "key": key, **entry})
+    written = {name: _write_table(out_dir, name, f"part-{pid}", pieces[name]) for name in TABLES if pieces[name]}
+    return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, len(built)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -219,8 +256,8 @@ def _doc_key(row: dict, raw_dir: Path, code: str) -> str:
 def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) -> BuildResult:
     """Build every table from ``data/raw`` into ``data/processed`` (reusing the documents that have not changed).
 
-    Work and memory grow with the number of changed documents only: unchanged documents are neither read nor
-    rewritten, and each worker holds at most a batch of documents.
+    Work and memory grow with the changed documents only: an unchanged part is neither read nor rewritten, and
+    a worker holds one part at a time.
     """
     t0 = time.perf_counter()
     raw_dir, out_dir = config.raw_dir(), config.processed_dir()
@@ -229,59 +266,80 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
     code = _code_fingerprint()
     keys = {r["doc_id"]: _doc_key(r, raw_dir, code) for r in rows}
     manifest_frame = to_frame(manifest_diags)
-    stamp = hashlib.sha256(json.dumps([list(keys.items()), manifest_frame.astype(str).values.tolist()]
+    stamp = hashlib.sha256(json.dumps([_PART, list(keys.items()), manifest_frame.astype(str).values.tolist()]
                                       ).encode()).hexdigest()
-    old = _read_index(out_dir) or {}
+    old = _read_index(out_dir) or {"parts": [], "documents": []}
     listing = _listing(out_dir)
-    old_docs = {e["doc_id"]: e for e in old.get("documents", [])}
-    if (not force and old.get("stamp") == stamp
-            and all(_intact(e, listing) for e in [*old_docs.values(), old.get("manifest") or {}])):
+    intact = {p["id"]: p for p in old["parts"] if _intact(p["tables"].values(), listing)}
+    if (not force and old.get("stamp") == stamp and len(intact) == len(old["parts"])
+            and _intact([old["manifest"]] if old.get("manifest") else [], listing)):
         return BuildResult(Corpus(out_dir, old), reused=list(keys), up_to_date=True,
                            seconds=time.perf_counter() - t0)
 
-    entries, todo = {}, []
-    for r in rows:
-        entry = old_docs.get(r["doc_id"])
-        if (not force and entry and entry["key"] == keys[r["doc_id"]] and entry["status"] == "ok"
-                and _intact(entry, listing)):
-            entries[r["doc_id"]] = entry
-        else:  # new, changed, damaged, or failed last time (failures are retried, not cached)
-            todo.append(r)
-    entries.update(_run(todo, raw_dir, out_dir, keys, jobs, quiet))
+    reusable = {} if force else _reusable(old, intact, keys)
+    parts: list[dict | None] = []
+    units = []
+    for i in range(0, len(rows), _PART):
+        chunk = rows[i:i + _PART]
+        pid = hashlib.sha256(json.dumps([[r["doc_id"], keys[r["doc_id"]]] for r in chunk]).encode()).hexdigest()
+        pid = pid[:16]
+        if not force and pid in intact:
+            parts.append(intact[pid])
+            continue
+        members = [(r, keys[r["doc_id"]], reusable.get(r["doc_id"])) for r in chunk]
+        units.append((len(parts), (pid, members, raw_dir, out_dir)))
+        parts.append(None)
+    docs = {d["doc_id"]: d for d in old["documents"]}
+    rebuilt = {row["doc_id"] for _, (_, members, _, _) in units for row, _, reuse in members if reuse is None}
+    for part_no, (part, part_docs, _) in _run(units, jobs, quiet):
+        parts[part_no] = part
+        docs.update((d["doc_id"], d) for d in part_docs)
     index = {"format": FORMAT, "stamp": stamp,
-             "manifest": _write_table(out_dir, "diagnostics", f"@manifest.{stamp[:16]}", manifest_frame),
-             "documents": [{**entries[r["doc_id"]], "doc_id": r["doc_id"]} for r in rows]}
+             "manifest": _write_table(out_dir, "diagnostics", f"@manifest-{stamp[:16]}",
+                                      [_to_arrow("diagnostics", manifest_frame)]) if len(manifest_frame) else None,
+             "parts": parts, "documents": [docs[r["doc_id"]] for r in rows]}
     # the commit point: until this rename the previous index, and every file it names, is what readers see
     _atomic_write(out_dir / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
     _remove_unlisted(out_dir, index)
-    rebuilt = {r["doc_id"] for r in todo}
-    return BuildResult(Corpus(out_dir, index), rebuilt=[r["doc_id"] for r in todo],
+    return BuildResult(Corpus(out_dir, index), rebuilt=[r["doc_id"] for r in rows if r["doc_id"] in rebuilt],
                        reused=[r["doc_id"] for r in rows if r["doc_id"] not in rebuilt],
                        seconds=time.perf_counter() - t0)
 
 
-def _run(todo: list[dict], raw_dir: Path, out_dir: Path, keys: dict[str, str], jobs: int | None,
-         quiet: bool) -> dict[str, dict]:
-    """Build the changed documents in batches, on all cores when there are enough of them."""
+def _reusable(old: dict, intact: dict[str, dict], keys: dict[str, str]) -> dict[str, dict]:
+    """Where the rows of each unchanged document lie in the intact parts of the previous build."""
+    old_docs = {d["doc_id"]: d for d in old["documents"]}
+    out = {}
+    for part in intact.values():
+        offsets = dict.fromkeys(TABLES, 0)
+        for doc_id in part["docs"]:
+            entry = old_docs[doc_id]
+            if keys.get(doc_id) == entry["key"]:
+                out[doc_id] = {"status": entry["status"], "rows": entry["rows"],
+                               "files": {n: part["tables"][n]["file"] for n in entry["rows"]},
+                               "offsets": {n: offsets[n] for n in entry["rows"]}}
+            for name, n in entry["rows"].items():
+                offsets[name] += n
+    return out
+
+
+def _run(units: list[tuple[int, tuple]], jobs: int | None, quiet: bool):
+    """Build the changed parts, on all cores when there are enough documents to process; yields
+    ``(part_no, result)`` in part order."""
     jobs = jobs or (os.cpu_count() or 1)
-    parallel = len(todo) >= _PARALLEL_FROM and jobs > 1
-    # several batches per worker keep both cores busy to the end; small batches bound each worker's memory
-    size = max(1, min(_BATCH, -(-len(todo) // (jobs * 4)))) if parallel else _BATCH
-    batches = [(todo[i:i + size], raw_dir, out_dir, {r["doc_id"]: keys[r["doc_id"]] for r in todo[i:i + size]})
-               for i in range(0, len(todo), size)]
-    entries: dict[str, dict] = {}
-    with _progress(len(todo), quiet) as bar:
+    todo = sum(1 for _, (_, members, _, _) in units for m in members if m[2] is None)
+    parallel = todo >= _PARALLEL_FROM and jobs > 1 and len(units) > 1
+    with _progress(todo, quiet) as bar:
         if parallel:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for done in pool.map(_build_batch, batches):
-                    entries.update(done)
-                    bar.update(len(done))
+                for (part_no, _), result in zip(units, pool.map(_build_part, [u for _, u in units])):
+                    bar.update(result[2])
+                    yield part_no, result
         else:
-            for batch in batches:
-                done = _build_batch(batch)
-                entries.update(done)
-                bar.update(len(done))
-    return entries
+            for part_no, unit in units:
+                result = _build_part(unit)
+                bar.update(result[2])
+                yield part_no, result
 
 
 def _progress(total: int, quiet: bool):
@@ -314,34 +372,28 @@ def _atomic_write(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def _write_table(out_dir: Path, name: str, stem: str, frame: pd.DataFrame) -> dict | None:
-    """Write one document's rows of a table as ``<table>/<stem>.parquet``; its index entry (None if no rows)."""
-    if frame.empty:
-        return None
+def _to_arrow(name: str, frame: pd.DataFrame):
+    """A frame of a table as an Arrow table with the table's schema."""
+    import pyarrow as pa
+
+    schema = schemas.arrow_schema(name)
+    # column by column: ~3x faster than pa.Table.from_pandas on a document's small frames (docs/benchmarks.md)
+    return pa.Table.from_arrays([pa.array(frame[f.name], type=f.type, from_pandas=True) for f in schema],
+                                schema=schema)
+
+
+def _write_table(out_dir: Path, name: str, stem: str, pieces: list) -> dict:
+    """Write Arrow tables, one after the other, as ``<table>/<stem>.parquet``; return its index entry."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = schemas.arrow_schema(name)
-    # column by column: ~4x faster than pa.Table.from_pandas on a document's small frames (docs/benchmarks.md)
-    table = pa.Table.from_arrays([pa.array(frame[f.name], type=f.type, from_pandas=True) for f in schema],
-                                 schema=schema)
+    # one contiguous table: the file's bytes then depend only on the rows, not on where they came from
+    table = pa.concat_tables(pieces).combine_chunks()
     rel = f"{name}/{stem}.parquet"
     with _atomic_file(out_dir / rel) as fh:
         pq.write_table(table, fh)
         size = fh.tell()
-    return {"file": rel, "rows": len(frame), "bytes": size}
-
-
-def _write_document(out_dir: Path, doc_id: str, key: str, frames: dict[str, pd.DataFrame]) -> dict:
-    """Write every table of one document; its index entry. File names carry the key, so a new version of a
-    document never overwrites the files the current index names."""
-    tables = {}
-    for name in TABLES:
-        if name in frames:
-            entry = _write_table(out_dir, name, f"{doc_id}.{key[:16]}", frames[name])
-            if entry:
-                tables[name] = entry
-    return {"key": key, "status": "ok" if "documents" in frames else "error", "tables": tables}
+    return {"file": rel, "rows": table.num_rows, "bytes": size}
 
 
 def _read_index(out_dir: Path) -> dict | None:
@@ -366,17 +418,15 @@ def _listing(out_dir: Path) -> dict[str, int]:
     return sizes
 
 
-def _intact(entry: dict, listing: dict[str, int]) -> bool:
-    """Every file of an index entry is there with the size it was written with (a damaged or truncated file
-    makes its document a cache miss, so it is rebuilt rather than served)."""
-    files = [entry] if "file" in entry else entry.get("tables", {}).values()
+def _intact(files, listing: dict[str, int]) -> bool:
+    """Every file is there with the size it was written with (a damaged or truncated file makes its part a
+    cache miss, so it is rebuilt rather than served)."""
     return all(listing.get(f["file"]) == f["bytes"] for f in files)
 
 
 def _table_files(index: dict, name: str) -> list[str]:
-    files = [(index.get("manifest") or {}).get("file")] if name == "diagnostics" else []
-    files += [d["tables"][name]["file"] for d in index["documents"] if name in d["tables"]]
-    return [f for f in files if f]
+    files = [index["manifest"]["file"]] if name == "diagnostics" and index.get("manifest") else []
+    return files + [p["tables"][name]["file"] for p in index["parts"] if name in p["tables"]]
 
 
 def _remove_unlisted(out_dir: Path, index: dict) -> None:

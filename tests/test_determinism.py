@@ -57,12 +57,15 @@ def named_files(root: Path) -> list[str]:
 
 @pytest.fixture
 def built(tmp_path, monkeypatch, corpus, project_copy) -> Path:
-    """A root built once (from a copy of the session build's files, so nothing is actually rebuilt)."""
+    """A root built once in parts of two documents (2012+2017, Qingdao+2020, 2021), from a copy of the session
+    build's files: the documents' rows are copied, none is processed again."""
     root = make_root(tmp_path / "a")
     shutil.copytree(project_copy / "data" / "processed", root / "data" / "processed",
                     ignore=shutil.ignore_patterns("csv"))
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
-    assert build(quiet=True).up_to_date
+    monkeypatch.setattr(tables, "_PART", 2)
+    result = build(quiet=True)
+    assert result.rebuilt == [] and len(list((root / "data" / "processed" / "tasks").iterdir())) == 3
     return root
 
 
@@ -73,7 +76,7 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
         build(force=True, quiet=True)
     a, b = processed_bytes(first), processed_bytes(second)
     assert sorted(a) == sorted(named_files(first) + ["_build.json"])   # nothing else lies there
-    assert len([f for f in a if f.startswith("tasks/")]) == len(REAL)
+    assert len([f for f in a if f.startswith("tasks/part-")]) == 1   # the five plans make one part
     assert a == b                                   # every Parquet file byte for byte, and the index
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(first))
     build(force=True, quiet=True)                   # a forced rebuild in place changes nothing either
@@ -82,6 +85,7 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
 
 def test_process_pool_gives_the_same_files(tmp_path, monkeypatch):
     """Enough documents for the worker pool: the files equal those of a one-process build."""
+    monkeypatch.setattr(tables, "_PART", 4)          # four parts: work for both workers
     n = tables._PARALLEL_FROM - len(REAL)
     serial, pooled = make_root(tmp_path / "serial", copies=n), make_root(tmp_path / "pooled", copies=n)
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(serial))
@@ -100,14 +104,18 @@ def test_no_change_rebuild_is_up_to_date(built):
     assert processed_bytes(built) == before
 
 
-def test_changing_one_file_rebuilds_only_that_document(built):
-    old = read_tables(built / "data" / "processed")
-    old_tables = {name: getattr(old, name) for name in ("tasks", "segments", "clauses", "task_agencies")}
-    times = stamps(built)
-    path = built / "data" / "raw" / "2018_qingdao.txt"
+def _add_task_to_qingdao(root: Path) -> None:
+    path = root / "data" / "raw" / "2018_qingdao.txt"
     lines = path.read_text(encoding="utf-8").split("\n")
     lines.insert(45, "（二十八）新增一项任务。（市公安局负责）")   # after the last task, before the web footer
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_changing_one_file_rebuilds_only_that_document(built, tmp_path, monkeypatch):
+    old = read_tables(built / "data" / "processed")
+    old_tables = {name: getattr(old, name) for name in ("tasks", "segments", "clauses", "task_agencies")}
+    times = stamps(built)
+    _add_task_to_qingdao(built)
     result = build(quiet=True)
     assert not result.up_to_date
     assert result.rebuilt == ["2018_qingdao"]
@@ -117,13 +125,40 @@ def test_changing_one_file_rebuilds_only_that_document(built):
     for name in ("tasks", "segments", "clauses", "task_agencies"):
         keep = lambda f: f[f["doc_id"] != "2018_qingdao"].reset_index(drop=True)  # noqa: E731
         pd.testing.assert_frame_equal(keep(old_tables[name]), keep(getattr(new, name)))
-    # the other documents' files were neither read into the build nor rewritten; Qingdao's old ones are gone
+    # only the part holding Qingdao (and 2020, whose rows were copied) was rewritten; the old one is gone
+    untouched = [t["file"] for i in (0, 2) for t in old._index["parts"][i]["tables"].values()]
+    replaced = [t["file"] for t in old._index["parts"][1]["tables"].values()]
     after = stamps(built)
-    others = [f for f in times if f != "_build.json" and "2018_qingdao" not in f]
-    assert others and all(after[f] == times[f] for f in others)
-    assert not any(f in after for f in times if "2018_qingdao" in f)
-    assert sum("2018_qingdao" in f for f in after) == sum("2018_qingdao" in f for f in times)
+    assert untouched and all(after[f] == times[f] for f in untouched)
+    assert len(replaced) == 9 and not any(f in after for f in replaced)   # all tables but subtasks (only 2021)
     assert build(quiet=True).up_to_date
+    # and the files equal those of a fresh build of the same inputs: the layout does not depend on history
+    fresh = make_root(tmp_path / "fresh")
+    _add_task_to_qingdao(fresh)
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(fresh))
+    build(quiet=True)
+    assert processed_bytes(fresh) == processed_bytes(built)
+
+
+def test_removing_and_inserting_documents(built, tmp_path, monkeypatch):
+    """A document dropped from the manifest and one inserted in the middle: later parts shift, rows are copied
+    rather than rebuilt, and the files equal a fresh build's."""
+    path = built / "data" / "raw" / "manifest.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    new = lines[3].replace("2018_qingdao", "2018_qingdao_copy", 2)
+    shutil.copy(built / "data" / "raw" / "2018_qingdao.txt", built / "data" / "raw" / "2018_qingdao_copy.txt")
+    lines = [lines[0], lines[2], new] + lines[3:]           # drop 2012, insert the copy after 2017
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = build(quiet=True)
+    assert result.rebuilt == ["2018_qingdao_copy"]
+    assert result.corpus.documents["doc_id"].tolist() == ["2017_national", "2018_qingdao_copy", "2018_qingdao",
+                                                          "2020_national", "2021_national"]
+    assert (result.corpus.tokens["doc_id"] == "2012_national").sum() == 0
+    fresh = tmp_path / "fresh"
+    shutil.copytree(built / "data" / "raw", fresh / "data" / "raw")
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(fresh))
+    build(quiet=True)
+    assert processed_bytes(fresh) == processed_bytes(built)
 
 
 def test_changing_one_manifest_row_rebuilds_only_that_document(built):
@@ -198,19 +233,22 @@ def test_failure_while_replacing_files_leaves_each_file_whole(built, monkeypatch
     assert "大力开展专项整治行动" in read_tables(built / "data" / "processed").sections["title"].tolist()
 
 
+def _first_part(root: Path, name: str) -> Path:
+    return root / "data" / "processed" / read_tables(root / "data" / "processed")._index["parts"][0]["tables"][
+        name]["file"]
+
+
 def test_damaged_output_is_rebuilt(built):
-    """A processed file damaged by hand is not served as "up to date": its document is rebuilt."""
-    tasks = sorted((built / "data" / "processed" / "tasks").glob("2017_national.*.parquet"))
-    tasks[0].write_bytes(b"garbage")
+    """A processed file damaged by hand is not served as "up to date": the documents of its part are rebuilt."""
+    _first_part(built, "tasks").write_bytes(b"garbage")
     result = build(quiet=True)
-    assert not result.up_to_date and result.rebuilt == ["2017_national"]
+    assert not result.up_to_date and result.rebuilt == ["2012_national", "2017_national"]
     assert (read_tables(built / "data" / "processed").tasks["doc_id"] == "2017_national").sum() == 31
 
 
 def test_reading_a_damaged_table_names_the_fix(built):
     from ipm_analysis.diagnostics import InputError
 
-    tasks = sorted((built / "data" / "processed" / "tasks").glob("2017_national.*.parquet"))
-    tasks[0].write_bytes(b"garbage")
+    _first_part(built, "tasks").write_bytes(b"garbage")
     with pytest.raises(InputError, match="tasks table cannot be read.*ipm_analysis build"):
         read_tables(built / "data" / "processed").tasks
