@@ -413,3 +413,25 @@ def test_write_failure_is_one_line_and_keeps_the_old_tables(root, capsys, monkey
     monkeypatch.undo()
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
     assert_real_plans_built(build(quiet=True).corpus)
+
+
+def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch):
+    """A parser bug that yields an invalid row (here an unknown role) is caught by the pandera schema: that
+    document is reported, the others of its part are written."""
+    from ipm_analysis import tables
+
+    real = tables.process_document
+
+    def buggy(row, raw_dir, lap=None):
+        frames = real(row, raw_dir)
+        if row["doc_id"] == "2018_qingdao":
+            frames["task_agencies"].loc[0, "role"] = "boss"
+        return frames
+
+    monkeypatch.setattr(tables, "process_document", buggy)
+    corpus = build(force=True, quiet=True).corpus
+    assert problems(corpus, "2018_qingdao") == [("error", "internal_error", "2018_qingdao.txt", None)]
+    message = corpus.diagnostics.query("doc_id == '2018_qingdao'")["message"].iloc[0]
+    assert "role" in message and "boss" in message
+    assert "2018_qingdao" not in set(corpus.tasks["doc_id"])
+    assert sorted(set(corpus.tasks["doc_id"])) == sorted(set(REAL) - {"2018_qingdao"})
