@@ -31,6 +31,7 @@ NAME_SEPARATORS = "、及"
 # 等 closes an open list (`税务总局、市场监管总局等`), optionally followed by the group it stands for
 # (`等罚没部门`, `等领导小组成员单位`), which is kept as a generic row.
 ETC_RE = re.compile(r"等(?P<group>[^、]*)$")
+_BRACKET_RE = re.compile("[（）]")
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,18 @@ class AgencyTables:
         """Rows of ``agencies`` as plain dicts: a .loc lookup per agency mention dominated the build."""
         return dict(zip(self.agencies.index, self.agencies.to_dict("records")))
 
+    @functools.cached_property
+    def _any_generic(self) -> re.Pattern | None:
+        """All placeholder patterns as one alternation (fullmatches a name iff one of them does), or None when a
+        pattern has a backreference or inline flags, which joining would change."""
+        if any(re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]", rx.pattern) for _, rx in self.generic):
+            return None
+        return re.compile("|".join(f"(?:{rx.pattern})" for _, rx in self.generic) or "(?!)")
+
     def generic_name(self, name: str) -> str | None:
+        # Asked for every name and every bracket: one regex call rules out the usual non-placeholder at once.
+        if self._any_generic is not None and not self._any_generic.fullmatch(name):
+            return None
         return next((label for label, rx in self.generic if rx.fullmatch(name)), None)
 
 
@@ -89,13 +101,13 @@ def bracket_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
     after it are still top-level spans (so one lost `）` costs one clause, not every clause that follows).
     """
     pairs, unmatched, stack = [], [], []
-    for i, ch in enumerate(text):
-        if ch == "（":
+    for m in _BRACKET_RE.finditer(text):  # visit the brackets only, not every character
+        i = m.start()
+        if m.group() == "（":
             stack.append(i)
-        elif ch == "）":
-            if not stack:
-                unmatched.append(i)
-                continue
+        elif not stack:
+            unmatched.append(i)
+        else:
             pairs.append((stack.pop(), i + 1))
     unmatched.extend(stack)
     spans, reach = [], -1
@@ -108,6 +120,8 @@ def bracket_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
 
 def _split_top(text: str, separators: str) -> list[str]:
     """Split on separators outside nested brackets (各区（市）… stays whole)."""
+    if "（" not in text and "）" not in text:  # the usual case: every separator is at depth 0
+        return [p.strip() for p in _separator_re(separators).split(text) if p.strip()]
     parts, depth, cur = [], 0, []
     for ch in text:
         depth += ch == "（"
@@ -119,6 +133,11 @@ def _split_top(text: str, separators: str) -> list[str]:
             cur.append(ch)
     parts.append("".join(cur))
     return [p.strip() for p in parts if p.strip()]
+
+
+@functools.cache
+def _separator_re(separators: str) -> re.Pattern:
+    return re.compile(f"[{re.escape(separators)}]")
 
 
 def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:

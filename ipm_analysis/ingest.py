@@ -38,6 +38,9 @@ TERMINAL = tuple("。！？；：）」』”…")
 CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’《》〔〕【】"
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
 _SPACE_NEAR_CJK_RE = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
+# Any character collapse_whitespace could change (\s is exactly str.isspace, which strip() removes).
+_ANY_SPACE_RE = re.compile(r"[\s\u200b\ufeff]")
+_REMOVED_SPACE_RE = re.compile(r"[\s\u00a0\u3000\ufeff]")
 _HALF_TO_FULL = {"(": "（", ")": "）", ";": "；", "!": "！", "?": "？"}
 _COMMA_RE = re.compile(r"(?<![0-9]),|,(?![0-9])")
 _COLON_RE = re.compile(r"(?<![0-9]):|:(?![0-9])")
@@ -235,15 +238,24 @@ def to_simplified(text: str, *, script: str) -> str:
 
 
 def unify_punctuation(line: str) -> str:
-    """Half-width brackets and sentence punctuation to full width (commas/colons between digits stay)."""
+    """Half-width brackets and sentence punctuation to full width (commas/colons between digits stay).
+
+    Line-local (a newline is neither a digit nor composable), so it may be given a whole text at once.
+    """
     line = unicodedata.normalize("NFC", line)
-    line = "".join(_HALF_TO_FULL.get(ch, ch) for ch in line)
-    line = _COMMA_RE.sub("，", line)
-    return _COLON_RE.sub("：", line)
+    for half, full in _HALF_TO_FULL.items():  # str.replace runs in C; str.translate looks up every character
+        line = line.replace(half, full)
+    if "," in line:
+        line = _COMMA_RE.sub("，", line)
+    if ":" in line:
+        line = _COLON_RE.sub("：", line)
+    return line
 
 
 def collapse_whitespace(line: str) -> str:
     """No-break, ideographic and other spaces to one space; none next to CJK text; stripped."""
+    if not _ANY_SPACE_RE.search(line):  # most lines of Chinese text: nothing to do
+        return line
     line = _SPACE_RE.sub(" ", line)
     line = _SPACE_NEAR_CJK_RE.sub("", line)
     return line.strip()
@@ -275,27 +287,26 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
     # 1. inline pinyin, on the raw text so the log shows exactly what was in the file
     cleaned = []
     for n, raw in enumerate(raw_lines, start=1):
-        for m in rules["pinyin_re"].finditer(raw):
-            removals.append(_removal(doc_id, "pinyin_annotation", n, m.group(0)))
-        cleaned.append(rules["pinyin_re"].sub("", raw))
+        found = [m.group(0) for m in rules["pinyin_re"].finditer(raw)]
+        for annotation in found:
+            removals.append(_removal(doc_id, "pinyin_annotation", n, annotation))
+        cleaned.append(rules["pinyin_re"].sub("", raw) if found else raw)  # no second scan of clean lines
 
-    # 2. script conversion on the whole text at once (OpenCC never crosses a newline)
-    converted = to_simplified("\n".join(cleaned), script=script).split("\n")
+    # 2. script conversion and punctuation on the whole text at once (neither ever crosses a newline)
+    converted = unify_punctuation(to_simplified("\n".join(cleaned), script=script)).split("\n")
     if len(converted) != len(raw_lines):  # pragma: no cover - OpenCC contract
         raise InputError(file, None, "script conversion changed the number of lines")
 
-    # 3. punctuation, whitespace, markdown heading marks, blank lines
+    # 3. whitespace, markdown heading marks, blank lines
     lines: list[Line] = []
     for n, (raw, line) in enumerate(zip(raw_lines, converted), start=1):
-        line = unify_punctuation(line)
         squeezed = collapse_whitespace(line)
         if squeezed != line:
             if not squeezed:
                 if raw:
                     removals.append(_removal(doc_id, "blank_line", n, raw))
                 continue
-            removals.append(_removal(doc_id, "whitespace", n, "".join(
-                ch for ch in line if ch.isspace() or ch in "\u00a0\u3000\ufeff")))
+            removals.append(_removal(doc_id, "whitespace", n, "".join(_REMOVED_SPACE_RE.findall(line))))
         heading = _MD_HEADING_RE.match(squeezed)
         if heading:
             removals.append(_removal(doc_id, "markdown_heading", n, heading.group(0)))

@@ -74,7 +74,13 @@ def tokenizer() -> jieba.Tokenizer:
 
 def tokenize_text(text: str) -> list[tuple[str, int, int]]:
     """(token, start, end) of every non-whitespace token of ``text``."""
-    return [(w, s, e) for w, s, e in tokenizer().tokenize(text, HMM=False) if w.strip()]
+    out, pos = [], 0
+    for w in tokenizer().lcut(text, HMM=False):  # jieba's tokens tile the text, so offsets are running sums
+        end = pos + len(w)
+        if w.strip():
+            out.append((w, pos, end))
+        pos = end
+    return out
 
 
 def empty_tokens() -> pd.DataFrame:
@@ -91,52 +97,85 @@ def tokenize_segments(segments: pd.DataFrame, documents: pd.DataFrame,
     """
     if segments.empty:
         return empty_tokens()
-    meta = documents.set_index("doc_id")[["year", "jurisdiction"]]
-    flags = _word_flags
-    cols: dict[str, list] = {c: [] for c in ("doc_id", "segment_no", "task_id", "start", "end", "token")}
-    for seg in segments.itertuples(index=False):
-        for word, s, e in tokenize_text(seg.text):
-            cols["doc_id"].append(seg.doc_id)
-            cols["segment_no"].append(seg.segment_no)
-            cols["task_id"].append(seg.task_id)
-            cols["start"].append(seg.start + s)
-            cols["end"].append(seg.start + e)
-            cols["token"].append(word)
-    if not cols["token"]:
+    # Built column-wise: jieba is the only per-token Python work; offsets, the segment's columns and flags are
+    # numpy operations (flags once per distinct word), which keeps the stage close to bare jieba.
+    cut = tokenizer().lcut
+    texts = segments["text"].tolist()
+    words: list[str] = []
+    counts = np.empty(len(texts), dtype="int64")
+    for i, text in enumerate(texts):
+        seg_words = cut(text, HMM=False)
+        words.extend(seg_words)
+        counts[i] = len(seg_words)
+    codes, vocab = pd.factorize(np.asarray(words, dtype=object))
+    seg_of = np.repeat(np.arange(len(texts)), counts)
+    # jieba's tokens tile each segment's text, so the running sum of token lengths over all segments, shifted by
+    # where each segment begins in that concatenation and in its document, gives the document offsets.
+    lengths = np.fromiter(map(len, vocab), dtype="int64", count=len(vocab))[codes]
+    text_lengths = np.fromiter(map(len, texts), dtype="int64", count=len(texts))
+    shift = segments["start"].to_numpy(dtype="int64") - (np.cumsum(text_lengths) - text_lengths)
+    ends = np.cumsum(lengths) + shift[seg_of]
+    keep = np.fromiter((bool(w.strip()) for w in vocab), dtype=bool, count=len(vocab))[codes]  # not whitespace
+    if not keep.any():
         return empty_tokens()
-    doc = pd.array(cols["doc_id"], dtype="string")
-    start = np.asarray(cols["start"], dtype="int64")
-    position = pd.Series(doc).groupby(doc, sort=False).cumcount().to_numpy()
-    f = np.array([flags(w) for w in cols["token"]], dtype=bool).reshape(-1, 4)
-    in_clause = np.zeros(len(start), dtype=bool)
-    if clauses is not None and len(clauses):
-        doc_np = np.asarray(cols["doc_id"], dtype=object)
-        for doc_id, cl in clauses.groupby("doc_id", sort=False):
-            mine = doc_np == doc_id
-            # clauses are sorted and disjoint: a token is inside one if the last clause starting at or before
-            # it ends after it
-            cl = cl.sort_values("start")
-            idx = np.searchsorted(cl["start"].to_numpy(), start[mine], side="right") - 1
-            ends = cl["end"].to_numpy()
-            in_clause[mine] = (idx >= 0) & (start[mine] < ends[idx.clip(0)])
-    year = meta["year"].reindex(cols["doc_id"]).to_numpy()
-    jurisdiction = meta["jurisdiction"].reindex(cols["doc_id"]).to_numpy()
-    return pd.DataFrame({
-        "doc_id": doc,
-        "year": pd.array(year, dtype="int64"),
-        "jurisdiction": pd.array(jurisdiction, dtype="string"),
-        "segment_no": pd.array(cols["segment_no"], dtype="int64"),
-        "task_id": pd.array(cols["task_id"], dtype="string"),
-        "position": pd.array(position, dtype="int64"),
-        "token": pd.array(cols["token"], dtype="string"),
+    codes, seg_of, ends, start = codes[keep], seg_of[keep], ends[keep], (ends - lengths)[keep]
+
+    doc_codes, doc_ids = pd.factorize(segments["doc_id"].to_numpy(dtype=object))
+    token_doc = doc_codes[seg_of]
+    meta = dict(zip(documents["doc_id"].tolist(), zip(documents["year"].tolist(),
+                                                      documents["jurisdiction"].tolist())))
+    year, jurisdiction = zip(*(meta[d] for d in doc_ids))
+    cols = {
+        "doc_id": pd.array(doc_ids, dtype="string").take(token_doc),
+        "year": pd.array(np.asarray(year, dtype="int64")[token_doc], dtype="int64"),
+        "jurisdiction": pd.array(list(jurisdiction), dtype="string").take(token_doc),
+        "segment_no": pd.array(segments["segment_no"].to_numpy(dtype="int64")[seg_of], dtype="int64"),
+        "task_id": pd.array(segments["task_id"].to_numpy(dtype=object), dtype="string").take(seg_of),
+        "position": pd.array(_rank_within(token_doc), dtype="int64"),
+        "token": pd.array(vocab, dtype="string").take(codes),
         "start": pd.array(start, dtype="int64"),
-        "end": pd.array(cols["end"], dtype="int64"),
-        "is_stopword": f[:, 0], "is_punct": f[:, 1], "is_campaign": f[:, 2], "is_agency": f[:, 3],
-        "is_in_clause": in_clause,
-    })[list(COLUMNS)]
+        "end": pd.array(ends, dtype="int64"),
+        "is_in_clause": _in_clause(token_doc, start, {d: i for i, d in enumerate(doc_ids)}, clauses),
+    }
+    for name, flag in _vocab_flags(vocab).items():
+        cols[name] = flag[codes]
+    return pd.DataFrame({c: cols[c] for c in COLUMNS})
 
 
-@functools.lru_cache(maxsize=200_000)
-def _word_flags(word: str) -> tuple[bool, bool, bool, bool]:
-    """(is_stopword, is_punct, is_campaign, is_agency) of a word, cached: the vocabulary is small."""
-    return (word in stopwords(), bool(_PUNCT_RE.match(word)), word in campaign_forms(), word in agency_names())
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2 … within each group, in order of appearance (a vectorised groupby cumcount)."""
+    order = np.argsort(groups, kind="stable")
+    sizes = np.bincount(groups)
+    rank = np.empty(len(groups), dtype="int64")
+    rank[order] = np.arange(len(groups)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return rank
+
+
+def _in_clause(token_doc: np.ndarray, start: np.ndarray, doc_code: dict[str, int],
+               clauses: pd.DataFrame | None) -> np.ndarray:
+    """Whether each token starts inside a clause of its document (clauses are disjoint spans)."""
+    if clauses is None or not len(clauses):
+        return np.zeros(len(start), dtype=bool)
+    cl_doc = np.array([doc_code.get(d, -1) for d in clauses["doc_id"].tolist()], dtype="int64")
+    cl_start = clauses["start"].to_numpy(dtype="int64")
+    cl_end = clauses["end"].to_numpy(dtype="int64")
+    # One sorted key (document, start) for all documents: a token is inside a clause if the last clause at or
+    # before it belongs to its document and ends after it.
+    span = int(max(start.max(), cl_end.max())) + 1
+    cl_key = cl_doc * span + cl_start
+    order = np.argsort(cl_key, kind="stable")
+    idx = np.searchsorted(cl_key[order], token_doc * span + start, side="right") - 1
+    hit = order[idx.clip(0)]
+    return (idx >= 0) & (cl_doc[hit] == token_doc) & (start < cl_end[hit])
+
+
+def _vocab_flags(vocab: np.ndarray) -> dict[str, np.ndarray]:
+    """The four word flags of each distinct word."""
+    n = len(vocab)
+    stop, forms, agencies = stopwords(), campaign_forms(), agency_names()
+    return {
+        "is_stopword": np.fromiter(map(stop.__contains__, vocab), dtype=bool, count=n),
+        "is_punct": np.fromiter((_PUNCT_RE.match(w) is not None for w in vocab), dtype=bool, count=n),
+        "is_campaign": np.fromiter(map(forms.__contains__, vocab), dtype=bool, count=n),
+        "is_agency": np.fromiter(map(agencies.__contains__, vocab), dtype=bool, count=n),
+    }
