@@ -397,12 +397,22 @@ def _write_table(out_dir: Path, name: str, stem: str, pieces: list) -> dict:
 
 
 def _read_index(out_dir: Path) -> dict | None:
-    """The index of ``out_dir``, or None if there is none (or it is damaged, or of an older layout)."""
+    """The index of ``out_dir``, or None if there is none, it is of an older layout, or it is damaged (then
+    everything is rebuilt rather than trusted)."""
     try:
         index = json.loads((out_dir / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if index.get("format") != FORMAT:
+            return None
+        docs = {d["doc_id"] for d in index["documents"] if {"key", "status", "rows"} <= d.keys()}
+        if len(docs) != len(index["documents"]):
+            return None
+        for part in index["parts"]:
+            if not (set(part["docs"]) <= docs and isinstance(part["id"], str)
+                    and all({"file", "bytes", "rows"} <= t.keys() for t in part["tables"].values())):
+                return None
+        return index
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return index if isinstance(index, dict) and index.get("format") == FORMAT else None
 
 
 def _listing(out_dir: Path) -> dict[str, int]:

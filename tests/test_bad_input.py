@@ -391,8 +391,10 @@ def test_unreadable_manifest_is_one_line(root, capsys):
     assert rc == 2 and err.count("\n") == 1 and "manifest.csv" in err
 
 
-def test_damaged_index_is_a_cache_miss(root):
-    (root / "data" / "processed" / "_build.json").write_bytes(b"not json")
+@pytest.mark.parametrize("index", [b"not json", b'{"format": 2, "parts": [{"docs": ["x"]}], "documents": []}',
+                                   b'{"format": 2, "parts": "x"}', b"[]"])
+def test_damaged_index_is_a_cache_miss(root, index):
+    (root / "data" / "processed" / "_build.json").write_bytes(index)
     result = build(quiet=True)
     assert sorted(result.rebuilt) == sorted(REAL)
     assert_real_plans_built(result.corpus)
