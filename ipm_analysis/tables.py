@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -445,9 +446,10 @@ def _remove_unlisted(out_dir: Path, index: dict) -> None:
     for rel in _listing(out_dir):
         if rel not in keep and (rel.endswith(".parquet") or rel.endswith(".tmp")):
             (out_dir / rel).unlink(missing_ok=True)
-    for name in TABLES:  # layout 1 wrote one file per table at the top
+    for name in TABLES:  # layout 1 wrote one file per table at the top, and pickled every document
         for ext in ("parquet", "csv"):
             (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
+    shutil.rmtree(config.cache_dir() / "build", ignore_errors=True)
     for p in out_dir.glob(".*.tmp"):
         p.unlink(missing_ok=True)
 
