@@ -252,3 +252,23 @@ def test_reading_a_damaged_table_names_the_fix(built):
     _first_part(built, "tasks").write_bytes(b"garbage")
     with pytest.raises(InputError, match="tasks table cannot be read.*ipm_analysis build"):
         read_tables(built / "data" / "processed").tasks
+
+
+def test_a_failed_document_keeps_its_diagnostic_when_its_part_is_rebuilt(built):
+    """A plan that cannot be built is cached like any other: when a neighbour in its part changes, its
+    diagnostic row is copied, not lost, and it is not processed again until its own input changes."""
+    raw = built / "data" / "raw"
+    (raw / "2019_empty.txt").write_bytes(b"")
+    with open(raw / "manifest.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(raw / "manifest.csv", "a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n").writerow(
+            dict(rows[-1], doc_id="2019_empty", file="2019_empty.txt"))
+    assert build(quiet=True).rebuilt == ["2019_empty"]          # part 3: 2021 (copied) + the empty plan
+    path = raw / "2021_national.txt"
+    path.write_bytes(path.read_bytes() + "\n".encode())
+    result = build(quiet=True)
+    assert result.rebuilt == ["2021_national"]
+    diags = result.corpus.diagnostics.query("doc_id == '2019_empty'")
+    assert diags[["severity", "code"]].values.tolist() == [["error", "unreadable_document"]]
+    assert "2019_empty" not in set(result.corpus.documents["doc_id"])
