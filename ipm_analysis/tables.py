@@ -330,17 +330,11 @@ def _run(units: list[tuple[int, tuple]], jobs: int | None, quiet: bool):
     jobs = jobs or (os.cpu_count() or 1)
     todo = sum(1 for _, (_, members, _, _) in units for m in members if m[2] is None)
     parallel = todo >= _PARALLEL_FROM and jobs > 1 and len(units) > 1
-    with _progress(todo, quiet) as bar:
-        if parallel:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for (part_no, _), result in zip(units, pool.map(_build_part, [u for _, u in units])):
-                    bar.update(result[2])
-                    yield part_no, result
-        else:
-            for part_no, unit in units:
-                result = _build_part(unit)
-                bar.update(result[2])
-                yield part_no, result
+    with contextlib.ExitStack() as stack, _progress(todo, quiet) as bar:
+        run = stack.enter_context(ProcessPoolExecutor(max_workers=jobs)).map if parallel else map
+        for (part_no, _), result in zip(units, run(_build_part, [unit for _, unit in units])):
+            bar.update(result[2])
+            yield part_no, result
 
 
 def _progress(total: int, quiet: bool):
@@ -450,7 +444,7 @@ def _remove_unlisted(out_dir: Path, index: dict) -> None:
         for ext in ("parquet", "csv"):
             (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
     shutil.rmtree(config.cache_dir() / "build", ignore_errors=True)
-    for p in out_dir.glob(".*.tmp"):
+    for p in [*out_dir.glob(".*.tmp"), *(out_dir / "csv").glob(".*.tmp")]:  # left by a killed build
         p.unlink(missing_ok=True)
 
 
