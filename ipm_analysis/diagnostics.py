@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .schemas import conform
+
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -43,13 +45,7 @@ class Diagnostic:
         return f"{self.severity}: {where}: {self.message} [{self.code}]"
 
 
-DIAGNOSTIC_COLUMNS = ["doc_id", "file", "line", "severity", "code", "message"]
-_DTYPES = {"doc_id": "string", "file": "string", "line": "Int64", "severity": "string", "code": "string",
-           "message": "string"}
-
-
 def to_frame(diags: list[Diagnostic]) -> pd.DataFrame:
-    """The `diagnostics` table."""
-    # Column by column from the attributes: dataclasses.asdict per row (it deep-copies) dominated this.
-    return pd.DataFrame({c: pd.array([getattr(d, c) for d in diags], dtype=_DTYPES[c])
-                         for c in DIAGNOSTIC_COLUMNS})
+    """The `diagnostics` table (columns and dtypes from ``schemas.COLUMNS``)."""
+    # vars(), not dataclasses.asdict: asdict deep-copies every row, which dominated this
+    return conform("diagnostics", [vars(d) for d in diags])
