@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import config, schemas
@@ -101,15 +102,18 @@ class BuildResult:
 # one document
 
 
-def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
-    """All tables of one document (pure apart from reading its raw file). Bad input → InputError.
+def _no_lap(stage: str) -> None:
+    pass
 
-    ``lap(stage)``, if given, is called as each stage ends (normalise, parse, agencies, frames, tokenise):
-    the benchmark times the stages of this very code path with it.
+
+def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]]:
+    """The rows of one document for every table but ``tokens``, as records (pure apart from reading its raw
+    file; ``documents.n_tokens`` is filled in by ``frames_of``). Bad input → InputError.
+
+    ``lap(stage)``, if given, is called as each stage ends (normalise, parse, agencies): the benchmark times the
+    stages of this very code path with it.
     """
-    from .tokenize import tokenize_segments
-
-    lap = lap or (lambda stage: None)
+    lap = lap or _no_lap
     path = raw_dir / row["file"]
     norm = read_document(path, doc_id=row["doc_id"], script=row["script"])
     lap("normalise")
@@ -118,80 +122,101 @@ def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFra
     found = extract_clauses(norm, structure.segments, level=row["level"], jurisdiction=row["jurisdiction"])
     lap("agencies")
     meta = dict(year=int(row["year"]), jurisdiction=row["jurisdiction"])
-
-    documents = schemas.conform("documents", [dict(
+    document = dict(
         doc_id=row["doc_id"], year=int(row["year"]), jurisdiction=row["jurisdiction"], level=row["level"],
         issuer=row["issuer"], issue_date=row["issue_date"] or None, source_form=row["source_form"],
         script=row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
         n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
-        n_tokens=0,
-        stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
-        original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())])
-    segments = schemas.conform("segments", structure.segments)
-    frames = dict(
-        documents=documents,
-        segments=segments,
-        sections=schemas.conform("sections", structure.sections),
-        tasks=schemas.conform("tasks", [t | meta for t in structure.tasks]),
-        subtasks=schemas.conform("subtasks", structure.subtasks),
-        clauses=schemas.conform("clauses", found.clauses),
-        task_agencies=schemas.conform("task_agencies", [a | meta for a in found.agencies]),
-        removals=schemas.conform("removals", norm.removals),
-        diagnostics=to_frame(norm.diagnostics + structure.diagnostics + found.diagnostics),
+        n_tokens=0, stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
+        original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    return dict(
+        documents=[document],
+        segments=structure.segments,
+        sections=structure.sections,
+        tasks=[t | meta for t in structure.tasks],
+        subtasks=structure.subtasks,
+        clauses=found.clauses,
+        task_agencies=[a | meta for a in found.agencies],
+        removals=norm.removals,
+        diagnostics=[vars(d) for d in norm.diagnostics + structure.diagnostics + found.diagnostics],
     )
+
+
+def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.DataFrame]:
+    """Every table of several documents' records (``document_records``), tokens included, one frame per table.
+
+    Built for a batch, not per document: creating a frame, tokenising and converting cost a few milliseconds
+    a call whatever the number of rows, which is most of a document's non-jieba time when paid per document.
+    """
+    from .tokenize import tokenize_segments
+
+    lap = lap or _no_lap
+    frames = {name: schemas.conform(name, [r for recs in records for r in recs.get(name, ())])
+              for name in TABLES if name != "tokens"}
     lap("frames")
-    frames["tokens"] = tokenize_segments(segments, documents, frames["clauses"])
-    frames["documents"] = documents.assign(n_tokens=len(frames["tokens"]))
+    tokens = tokenize_segments(frames["segments"], frames["documents"], frames["clauses"])
+    if len(tokens):  # tokens follow their segments, so each document's tokens are contiguous
+        doc_no = pd.Index(frames["documents"]["doc_id"]).get_indexer(tokens["doc_id"])
+        frames["documents"]["n_tokens"] = np.bincount(doc_no, minlength=len(frames["documents"]))
     lap("tokenise")
-    return frames
+    return {name: tokens if name == "tokens" else frames[name] for name in TABLES}
 
 
-def _error_frames(row: dict, error: Exception) -> dict[str, pd.DataFrame]:
+def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
+    """All tables of one document (pure apart from reading its raw file). Bad input → InputError."""
+    return frames_of([document_records(row, raw_dir, lap)], lap)
+
+
+def _error_records(row: dict, error: Exception) -> dict[str, list[dict]]:
     """A document that could not be built contributes only its diagnostic."""
     if isinstance(error, InputError):
         diag = Diagnostic("error", "unreadable_document", error.message, error.file, error.line, row["doc_id"])
     else:  # a bug, not bad input: still name the document and keep building the others
         diag = Diagnostic("error", "internal_error", f"{type(error).__name__}: {error}; please report this",
                           row["file"], None, row["doc_id"])
-    return {"diagnostics": to_frame([diag])}
+    return {"diagnostics": [vars(diag)]}
 
 
-def _checked(built: list[tuple[dict, dict[str, pd.DataFrame]]]) -> dict[str, dict]:
-    """Validate documents' frames and convert them to Arrow with one pandera call and one conversion per table
-    (each costs milliseconds whatever the size of the frame); each document's tables as Arrow slices."""
+def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> dict[str, dict]:
+    """Documents' records → validated Arrow tables, with one frame, one pandera call and one conversion per
+    table for the whole batch; each document's tables as Arrow slices (only those where it has rows)."""
+    lap = lap or _no_lap
+    frames = frames_of([recs for _, recs in built], lap)
+    n_tokens = dict(zip(frames["documents"]["doc_id"].tolist(), frames["documents"]["n_tokens"].tolist()))
     out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
     for name in TABLES:
-        parts = [(row["doc_id"], f[name]) for row, f in built if name in f and not f[name].empty]
-        if not parts:
+        if frames[name].empty:
             continue
-        frame = pd.concat([f for _, f in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]
-        table = _to_arrow(name, schemas.validate(name, frame))
+        table = _to_arrow(name, schemas.validate(name, frames[name]))
         offset = 0
-        for doc_id, f in parts:
-            out[doc_id][name] = table.slice(offset, len(f))
-            offset += len(f)
+        for row, recs in built:
+            n = n_tokens.get(row["doc_id"], 0) if name == "tokens" else len(recs.get(name, ()))
+            if n:
+                out[row["doc_id"]][name] = table.slice(offset, n)
+                offset += n
+    lap("validate")
     return out
 
 
-def _validated(built: list[tuple[dict, dict[str, pd.DataFrame]]]) -> dict[str, dict]:
+def _validated(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> dict[str, dict]:
     """``_checked`` for a batch; if the batch fails, find the documents at fault one by one and replace each by
-    its ``internal_error`` diagnostic (a bug, not bad input: the document's frames broke the schema)."""
+    its ``internal_error`` diagnostic (a bug, not bad input: the document's rows broke the schema)."""
     try:
-        return _checked(built)
+        return _checked(built, lap)
     except Exception:  # noqa: BLE001 - rare: redo one by one to name the document
         out = {}
-        for row, frames in built:
+        for row, recs in built:
             try:
-                out.update(_checked([(row, frames)]))
+                out.update(_checked([(row, recs)]))
             except Exception as exc:  # noqa: BLE001
-                out.update(_checked([(row, _error_frames(row, exc))]))
+                out.update(_checked([(row, _error_records(row, exc))]))
         return out
 
 
-def _build_part(args) -> tuple[dict, list[dict], int]:
+def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
     """Build one part (in a worker): process its new or changed documents, copy the others' rows from their
     old part files, write one file per table. Returns the part's index entry, its documents' entries and the
-    number of documents processed."""
+    number of documents processed. ``lap`` as in ``document_records``, plus frames, tokenise, validate, write."""
     import pyarrow.parquet as pq
 
     pid, members, raw_dir, out_dir = args
@@ -199,10 +224,10 @@ def _build_part(args) -> tuple[dict, list[dict], int]:
     for row, key, reuse in members:
         if reuse is None:
             try:
-                built.append((row, process_document(row, raw_dir)))
+                built.append((row, document_records(row, raw_dir, lap)))
             except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
-                built.append((row, _error_frames(row, exc)))
-    new = _validated(built)
+                built.append((row, _error_records(row, exc)))
+    new = _validated(built, lap)
     old_files: dict[str, object] = {}
     pieces: dict[str, list] = {name: [] for name in TABLES}
     docs = []
@@ -222,6 +247,7 @@ def _build_part(args) -> tuple[dict, list[dict], int]:
             pieces[name].append(table)
         docs.append({"doc_id": row["doc_id"], "key": key, **entry})
     written = {name: _write_table(out_dir, name, f"part-{pid}", pieces[name]) for name in TABLES if pieces[name]}
+    (lap or _no_lap)("write")
     return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, len(built)
 
 

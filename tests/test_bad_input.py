@@ -422,15 +422,15 @@ def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch):
     document is reported, the others of its part are written."""
     from ipm_analysis import tables
 
-    real = tables.process_document
+    real = tables.document_records
 
     def buggy(row, raw_dir, lap=None):
-        frames = real(row, raw_dir)
+        records = real(row, raw_dir, lap)
         if row["doc_id"] == "2018_qingdao":
-            frames["task_agencies"].loc[0, "role"] = "boss"
-        return frames
+            records["task_agencies"][0]["role"] = "boss"
+        return records
 
-    monkeypatch.setattr(tables, "process_document", buggy)
+    monkeypatch.setattr(tables, "document_records", buggy)
     corpus = build(force=True, quiet=True).corpus
     assert problems(corpus, "2018_qingdao") == [("error", "internal_error", "2018_qingdao.txt", None)]
     message = corpus.diagnostics.query("doc_id == '2018_qingdao'")["message"].iloc[0]
