@@ -10,6 +10,7 @@ import functools
 import pandas as pd
 import pyarrow
 import pandera.pandas as pa
+from pandera.engines import pandas_engine
 
 S, I, NI, B = "string", "int64", "Int64", "bool"
 
@@ -59,6 +60,22 @@ NULLABLE = {
 }
 
 
+class _String(pandas_engine.STRING):
+    """pandas' ``string`` dtype (``StringDtype``, missing values ``pd.NA``), checked on the column's dtype.
+
+    pandera's own check of ``"string"`` accepts an ``object`` or ``str`` column of strings too, and tests it
+    element by element even when the dtype is right (~0.5 ms a column, a third of a part's validation).
+    """
+
+    def check(self, pandera_dtype, data_container=None):
+        if data_container is not None:
+            return bool(data_container.dtype == pd.StringDtype())
+        return super().check(pandera_dtype)
+
+    def __str__(self) -> str:
+        return "string"
+
+
 def _schema(name: str) -> pa.DataFrameSchema:
     cols = {}
     for col, dtype in COLUMNS[name].items():
@@ -67,7 +84,7 @@ def _schema(name: str) -> pa.DataFrameSchema:
             checks.append(pa.Check.isin(ALLOWED[(name, col)]))
         if col in ("start", "end", "raw_line", "n_chars"):
             checks.append(pa.Check.ge(0))
-        cols[col] = pa.Column(dtype, checks=checks, nullable=(name, col) in NULLABLE)
+        cols[col] = pa.Column(_String() if dtype == S else dtype, checks=checks, nullable=(name, col) in NULLABLE)
     unique = KEYS.get(name)
     return pa.DataFrameSchema(cols, strict=True, ordered=True, unique=unique if unique else None,
                               name=name)

@@ -48,6 +48,17 @@ def test_tables_match_schema(corpus, name):
         c: str(pd.Series(dtype=d).dtype) for c, d in schemas.COLUMNS[name].items()}
 
 
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_schema_refuses_strings_of_another_dtype(corpus, dtype):
+    """A text column must be pandas' ``string`` dtype: object or ``str`` (NaN for missing) columns of the same
+    strings are refused, so a table read back always has the documented dtypes."""
+    import pandera.errors
+
+    frame = corpus.tasks.astype({"title": dtype})
+    with pytest.raises(pandera.errors.SchemaError, match="'title' to have type string"):
+        schemas.validate("tasks", frame)
+
+
 def test_files_written_and_readable(corpus, project_copy):
     """One Parquet file per table (the five plans make one part); the folder reads with any Parquet reader."""
     out = project_copy / "data" / "processed"
