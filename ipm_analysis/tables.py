@@ -156,9 +156,10 @@ def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.Da
               for name in TABLES if name != "tokens"}
     lap("frames")
     tokens = tokenize_segments(frames["segments"], frames["documents"], frames["clauses"])
-    if len(tokens):  # tokens follow their segments, so each document's tokens are contiguous
-        doc_no = pd.Index(frames["documents"]["doc_id"]).get_indexer(tokens["doc_id"])
-        frames["documents"]["n_tokens"] = np.bincount(doc_no, minlength=len(frames["documents"]))
+    if len(tokens):  # a document's tokens are contiguous, numbered from position 0
+        first = np.flatnonzero(tokens["position"].to_numpy() == 0)
+        counts = dict(zip(tokens["doc_id"].take(first).tolist(), np.diff(first, append=len(tokens)).tolist()))
+        frames["documents"]["n_tokens"] = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
     lap("tokenise")
     return {name: tokens if name == "tokens" else frames[name] for name in TABLES}
 
