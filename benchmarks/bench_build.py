@@ -164,14 +164,14 @@ def raw_mb(root: Path) -> float:
 
 # ---- stages ------------------------------------------------------------------------------------------------
 
-STAGES = ["normalise", "parse", "agencies", "frames", "tokenise", "validate + write"]
+STAGES = ["normalise", "parse", "agencies", "frames", "tokenise", "validate", "write"]
 
 
 def stage_throughput(root: Path, n_docs: int) -> dict:
     """Each stage of the build's own code path over the first n_docs plans, in this process (warm: caches and
     dictionaries loaded first). Parts are built by ``tables._build_part`` as in a build (into a scratch
-    folder); ``process_document`` reports its stages through its ``lap`` hook, and the rest of the part's time
-    is validating and writing."""
+    folder), which reports the end of each stage through its ``lap`` hook: per document normalise, parse and
+    agencies; per part frames, tokenise, validate (pandera and Arrow) and write (Parquet)."""
     import tempfile
 
     import pandas as pd
@@ -183,35 +183,26 @@ def stage_throughput(root: Path, n_docs: int) -> dict:
     manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False).head(n_docs)
     rows = [{k: (v or None) for k, v in r.items()} for r in manifest.to_dict("records")]
     mb = sum((raw / r["file"]).stat().st_size for r in rows) / 1e6
-    for r in rows[:20]:                                     # warm-up: OpenCC, regexes, the tokenizer
-        tables.process_document(r, raw)
     timings = dict.fromkeys(STAGES, 0.0)
     clock = time.perf_counter
     last = [0.0]
-    bodies = []
 
     def lap(stage: str) -> None:
         now = clock()
         timings[stage] += now - last[0]
         last[0] = now
 
-    def timed_process(row, raw_dir):
-        last[0] = clock()
-        frames = process(row, raw_dir, lap)
-        bodies.append(frames["documents"]["text"].iloc[0])
-        return frames
+    with tempfile.TemporaryDirectory() as out:
+        # warm-up: OpenCC, regexes, the tokenizer, pandera
+        tables._build_part(("warm", [(r, "warm", None) for r in rows[:20]], raw, Path(out)))
+        timings = dict.fromkeys(STAGES, 0.0)
+        for i in range(0, len(rows), tables._PART):
+            members = [(r, f"{i:016d}", None) for r in rows[i:i + tables._PART]]
+            last[0] = clock()
+            tables._build_part((f"{i:016d}", members, raw, Path(out)), lap)
+    from ipm_analysis.ingest import read_document
 
-    process, tables.process_document = tables.process_document, timed_process
-    try:
-        with tempfile.TemporaryDirectory() as out:
-            for i in range(0, len(rows), tables._PART):
-                members = [(r, f"{i:016d}", None) for r in rows[i:i + tables._PART]]
-                before, t0 = sum(timings[s] for s in STAGES[:-1]), clock()
-                tables._build_part((f"{i:016d}", members, raw, Path(out)))
-                in_documents = sum(timings[s] for s in STAGES[:-1]) - before
-                timings["validate + write"] += clock() - t0 - in_documents
-    finally:
-        tables.process_document = process
+    bodies = [read_document(raw / r["file"], doc_id=r["doc_id"], script=r["script"]).body for r in rows]
     tok = tokenizer()
     t0 = clock()
     n_tokens = sum(len(tok.lcut(b, HMM=False)) for b in bodies)
