@@ -15,6 +15,7 @@ import re
 import jieba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import config, schemas
 
@@ -107,7 +108,10 @@ def tokenize_segments(segments: pd.DataFrame, documents: pd.DataFrame,
         seg_words = cut(text, HMM=False)
         words.extend(seg_words)
         counts[i] = len(seg_words)
-    codes, vocab = pd.factorize(np.asarray(words, dtype=object))
+    # distinct words and each token's code, in Arrow (C++): about twice as fast as numpy object arrays + factorize
+    encoded = pa.array(words, type=pa.large_string()).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    vocab = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
     seg_of = np.repeat(np.arange(len(texts)), counts)
     # jieba's tokens tile each segment's text, so the running sum of token lengths over all segments, shifted by
     # where each segment begins in that concatenation and in its document, gives the document offsets.
