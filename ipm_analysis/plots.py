@@ -85,7 +85,9 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
         if n_rows and np.isnan(values[:, j]).all():
             ax.text(j, (n_rows - 1) / 2, "无数据 / not applicable", rotation=90, ha="center", va="center",
                     fontsize=9, color="#777777")
-    fig.colorbar(im, ax=ax, label=colorbar_label, shrink=0.8)
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() < finite.max():  # one value everywhere: the annotations say it all
+        fig.colorbar(im, ax=ax, label=colorbar_label, shrink=0.8)
     ax.set_title(title)
     return fig
 

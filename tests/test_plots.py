@@ -25,6 +25,13 @@ def test_cjk_font_has_no_missing_glyphs(tmp_path, monkeypatch):
     assert png.parent == tmp_path / "reports" / "figures"
 
 
+def test_heatmap_colour_bar_only_when_values_differ():
+    """A colour bar over cells that are all 1 (e.g. campaign presence by year) would run from 0.9 to 1.1."""
+    same = pd.DataFrame([[1, 1], [1, float("nan")]], index=["剑网", "铁拳"], columns=[2020, 2021])
+    assert len(plots.heatmap(same, title="t").axes) == 1
+    assert len(plots.heatmap(same.replace({1: 2}).fillna(1), title="t").axes) == 2
+
+
 def test_save_table_has_bom(tmp_path, monkeypatch):
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
     path = plots.save_table(pd.DataFrame({"机构": ["公安部"], "n": [1]}), "t")
