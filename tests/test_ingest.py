@@ -1,8 +1,12 @@
 """ipm_analysis.ingest: decoding, script conversion, boilerplate removal, page-break rejoining."""
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
+from ipm_analysis import ingest
 from ipm_analysis.diagnostics import InputError
 from ipm_analysis.ingest import (cn_numeral, collapse_whitespace, decode, normalise, read_manifest,
                                  to_simplified, unify_punctuation)
@@ -126,3 +130,20 @@ def test_stated_counts(corpus):
     assert docs.loc["2020_national", "stated_sections"] == 7
     assert docs.loc["2020_national", "stated_tasks"] == 35
     assert docs["stated_tasks"].isna().sum() == 4
+
+
+@pytest.mark.parametrize("fast, readable, alphabet", [
+    # ingest.py writes these led by a literal or \s so that re can skip ahead; here is what they mean.
+    (ingest._COMMA_RE, r"(?<![0-9]),|,(?![0-9])", ",1a:\n"),
+    (ingest._COLON_RE, r"(?<![0-9]):|:(?![0-9])", ":1a,\n"),
+    (ingest._SPACE_NEAR_CJK_RE, rf"(?<=[{ingest.CJK}])\s+|\s+(?=[{ingest.CJK}])", " \u3000中a\t\x0b"),
+    (ingest.load_rules()["pinyin_re"], r"(?<=[\u3400-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
+                                       r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)", "和(hé)a\n"),
+])
+def test_fast_regexes_match_their_readable_form(fast, readable, alphabet):
+    """Same matches on every string of up to 6 characters from an alphabet covering each case."""
+    slow = re.compile(readable)
+    for n in range(7):
+        for chars in itertools.product(alphabet, repeat=n):
+            text = "".join(chars)
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
