@@ -26,6 +26,9 @@ ROLE_RE = re.compile(
     r"|(?P<participating>按职责分工(?:分别)?负责)$"
     r"|(?P<responsible>(?:分别)?负责)$"
 )
+# ROLE_RE only matches the last ROLE_TAIL characters (its longest verb, 按职责分工分别牵头负责, and a final newline
+# that $ may precede): searching that tail finds the same match without trying every position of a long clause.
+ROLE_TAIL = 12
 PART_SEPARATORS = "，；"
 NAME_SEPARATORS = "、及"
 # 等 closes an open list (`税务总局、市场监管总局等`), optionally followed by the group it stands for
@@ -55,6 +58,11 @@ class AgencyTables:
     def _records(self) -> dict[tuple[str, str], dict]:
         """Rows of ``agencies`` as plain dicts: a .loc lookup per agency mention dominated the build."""
         return dict(zip(self.agencies.index, self.agencies.to_dict("records")))
+
+    @functools.cached_property
+    def resolved(self) -> dict[tuple[str, str, str], tuple]:
+        """Memo of ``_resolve`` by (name, scope, level): a plan names the same few agencies again and again."""
+        return {}
 
     @functools.cached_property
     def _any_generic(self) -> re.Pattern | None:
@@ -118,10 +126,15 @@ def bracket_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
     return spans, sorted(unmatched)
 
 
+def role_match(text: str) -> re.Match | None:
+    """``ROLE_RE.search(text)``, searched in the tail only (see ROLE_TAIL)."""
+    return ROLE_RE.search(text, max(0, len(text) - ROLE_TAIL))
+
+
 def _split_top(text: str, separators: str) -> list[str]:
     """Split on separators outside nested brackets (各区（市）… stays whole)."""
     if "（" not in text and "）" not in text:  # the usual case: every separator is at depth 0
-        return [p.strip() for p in _separator_re(separators).split(text) if p.strip()]
+        return [p for p in map(str.strip, _separator_re(separators).split(text)) if p]
     parts, depth, cur = [], 0, []
     for ch in text:
         depth += ch == "（"
@@ -132,7 +145,7 @@ def _split_top(text: str, separators: str) -> list[str]:
         else:
             cur.append(ch)
     parts.append("".join(cur))
-    return [p.strip() for p in parts if p.strip()]
+    return [p for p in map(str.strip, parts) if p]
 
 
 @functools.cache
@@ -144,7 +157,7 @@ def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:
     """(name, role) pairs of one clause's content, in order; names as written."""
     parts = []
     for part in _split_top(content, PART_SEPARATORS):
-        m = ROLE_RE.search(part)
+        m = role_match(part)
         role = m.lastgroup if m else None
         parts.append((part[: m.start()] if m else part, role))
     # A part without its own verb shares the verb of the next part that has one.
@@ -175,7 +188,7 @@ def _split_names(names: str, tables: AgencyTables) -> list[str]:
 def is_clause(content: str, tables: AgencyTables, scope: str) -> tuple[bool, bool]:
     """(is a responsibility clause, has a role verb). Verbless brackets count only if every name is known."""
     stripped = content.strip().rstrip("。")
-    if ROLE_RE.search(stripped):
+    if role_match(stripped):
         return True, True
     names = _split_names(stripped, tables)
     known = [n for n in names if tables.lookup(n, scope) is not None]
@@ -197,7 +210,7 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
         seg_start = seg["start"]
         for line in seg["text"].split("\n"):
             spans, unmatched = bracket_spans(line)
-            marker = TASK_RE.match(line)
+            marker = TASK_RE.match(line) if unmatched else None
             for pos in unmatched:
                 if marker and pos < marker.end():  # the malformed marker 三十五） is reported by parse
                     continue
@@ -218,9 +231,16 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                                         raw=body[start:end], start=start, end=end, raw_line=raw_line,
                                         has_role_verb=has_verb))
                 for agency_no, (name, role) in enumerate(split_clause(content.rstrip("。"), tables), start=1):
-                    out.agencies.append(_agency_row(name, role, tables, scope, level) | dict(
+                    key = (name, scope, level)
+                    fields = tables.resolved.get(key)
+                    if fields is None:
+                        fields = tables.resolved[key] = _resolve(name, tables, scope, level)
+                    agency, agency_full, agency_level, successor, is_generic, is_known = fields
+                    out.agencies.append(dict(
+                        agency_raw=name, agency=agency, agency_full=agency_full, level=agency_level,
+                        successor=successor, role=role, is_generic=is_generic, is_known=is_known,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
-                    if not out.agencies[-1]["is_known"] and not out.agencies[-1]["is_generic"]:
+                    if not is_known and not is_generic:
                         out.diagnostics.append(Diagnostic(
                             "warning", "unknown_agency",
                             f"unknown agency name {name!r} in {body[start:end]!r}; add it to "
@@ -230,15 +250,13 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
     return out
 
 
-def _agency_row(name: str, role: str, tables: AgencyTables, scope: str, level: str) -> dict:
+def _resolve(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
+    """(agency, agency_full, level, successor, is_generic, is_known) of a name as written."""
     generic = tables.generic_name(name)
     if generic:
-        return dict(agency_raw=name, agency=generic, agency_full=None, level=level, successor=None,
-                    role=role, is_generic=True, is_known=True)
+        return generic, None, level, None, True, True
     hit = tables.lookup(name, scope)
     if hit is None:
-        return dict(agency_raw=name, agency=None, agency_full=None, level=level, successor=None, role=role,
-                    is_generic=False, is_known=False)
-    return dict(agency_raw=name, agency=hit["agency"], agency_full=hit["agency_full"] or None,
-                level=hit["level"] or level, successor=hit["successor"] or hit["agency"], role=role,
-                is_generic=False, is_known=True)
+        return None, None, level, None, False, False
+    return (hit["agency"], hit["agency_full"] or None, hit["level"] or level, hit["successor"] or hit["agency"],
+            False, True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipm_analysis.agencies import bracket_spans, load_agency_tables, split_clause
+from ipm_analysis.agencies import ROLE_RE, ROLE_TAIL, bracket_spans, load_agency_tables, role_match, split_clause
 
 CLAUSES_PER_DOC = {  # counted in data/raw with grep for brackets ending in 负责/牵头 (+1 verbless in Qingdao)
     "2012_national": 0, "2017_national": 55, "2018_qingdao": 45, "2020_national": 61, "2021_national": 62}
@@ -142,3 +142,13 @@ def test_2012_names_no_agencies(corpus):
 def test_clause_offsets_trace_back(corpus):
     for c in corpus.clauses.itertuples():
         assert corpus.text(c.doc_id, c.start, c.end) == c.raw
+
+
+def test_role_verbs_fit_the_searched_tail():
+    """role_match searches only the last ROLE_TAIL characters: no role verb (plus a final newline) is longer."""
+    from re import _parser  # private, but the one place that knows a pattern's longest match
+
+    assert _parser.parse(ROLE_RE.pattern).getwidth()[1] + 1 <= ROLE_TAIL
+    for text in ("公安部、海关总署、最高人民法院、最高人民检察院按职责分工分别牵头负责", "公安部负责\n", "负责人", "牵头"):
+        m, ref = role_match(text), ROLE_RE.search(text)
+        assert (m and (m.span(), m.lastgroup)) == (ref and (ref.span(), ref.lastgroup))
