@@ -179,40 +179,45 @@ def _error_records(row: dict, error: Exception) -> dict[str, list[dict]]:
     return {"diagnostics": [vars(diag)]}
 
 
-def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> dict[str, dict]:
+def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple[dict, dict[str, dict]]:
     """Documents' records → validated Arrow tables, with one frame, one pandera call and one conversion per
-    table for the whole batch; each document's tables as Arrow slices (only those where it has rows)."""
+    table for the whole batch: the batch's tables, and each document's tables as Arrow slices of them (only
+    those where it has rows)."""
     lap = lap or _no_lap
     frames = frames_of([recs for _, recs in built], lap)
     n_tokens = dict(zip(frames["documents"]["doc_id"].tolist(), frames["documents"]["n_tokens"].tolist()))
     out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
+    whole = {}
     for name in TABLES:
         if frames[name].empty:
             continue
-        table = _to_arrow(name, schemas.validate(name, frames[name]))
+        table = whole[name] = _to_arrow(name, schemas.validate(name, frames[name]))
         offset = 0
         for row, recs in built:
             n = n_tokens.get(row["doc_id"], 0) if name == "tokens" else len(recs.get(name, ()))
             if n:
                 out[row["doc_id"]][name] = table.slice(offset, n)
                 offset += n
+        if offset != table.num_rows:  # pragma: no cover - would mean a document's rows were miscounted
+            raise AssertionError(f"{name}: documents' rows add up to {offset}, the table has {table.num_rows}")
     lap("validate")
-    return out
+    return whole, out
 
 
-def _validated(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> dict[str, dict]:
+def _validated(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple[dict, dict[str, dict]]:
     """``_checked`` for a batch; if the batch fails, find the documents at fault one by one and replace each by
-    its ``internal_error`` diagnostic (a bug, not bad input: the document's rows broke the schema)."""
+    its ``internal_error`` diagnostic (a bug, not bad input: the document's rows broke the schema). The batch's
+    tables are then not returned (only the documents' slices)."""
     try:
         return _checked(built, lap)
     except Exception:  # noqa: BLE001 - rare: redo one by one to name the document
         out = {}
         for row, recs in built:
             try:
-                out.update(_checked([(row, recs)]))
+                out.update(_checked([(row, recs)])[1])
             except Exception as exc:  # noqa: BLE001
-                out.update(_checked([(row, _error_records(row, exc))]))
-        return out
+                out.update(_checked([(row, _error_records(row, exc))])[1])
+        return {}, out
 
 
 def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
@@ -229,7 +234,7 @@ def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
                 built.append((row, document_records(row, raw_dir, lap)))
             except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
                 built.append((row, _error_records(row, exc)))
-    new = _validated(built, lap)
+    whole, new = _validated(built, lap)
     old_files: dict[str, object] = {}
     pieces: dict[str, list] = {name: [] for name in TABLES}
     docs = []
@@ -248,6 +253,8 @@ def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
         for name, table in tables.items():
             pieces[name].append(table)
         docs.append({"doc_id": row["doc_id"], "key": key, **entry})
+    if whole and len(built) == len(members):  # every document is new: its tables are the batch's, in one piece
+        pieces = {name: [whole[name]] if name in whole else [] for name in TABLES}
     written = {name: _write_table(out_dir, name, f"part-{pid}", pieces[name]) for name in TABLES if pieces[name]}
     (lap or _no_lap)("write")
     return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, len(built)
