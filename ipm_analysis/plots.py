@@ -70,7 +70,11 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
     figsize = figsize or (max(5, 1.0 * n_cols + 3), max(3, 0.32 * n_rows + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
     values = matrix.to_numpy(dtype=float)
-    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto")
+    finite = values[np.isfinite(values)]
+    varies = finite.size > 0 and finite.min() < finite.max()
+    # one value everywhere (e.g. presence by year): full colour from 0, and no colour bar (it would run 0.9-1.1)
+    scale = {} if varies or not finite.size else dict(vmin=min(0.0, finite[0]), vmax=max(0.0, finite[0]))
+    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto", **scale)
     tilt = n_cols > 6 or max((len(str(c)) for c in matrix.columns), default=0) * n_cols > 40
     ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns], rotation=30 if tilt else 0,
                   ha="right" if tilt else "center")
@@ -85,8 +89,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
         if n_rows and np.isnan(values[:, j]).all():
             ax.text(j, (n_rows - 1) / 2, "无数据 / not applicable", rotation=90, ha="center", va="center",
                     fontsize=9, color="#777777")
-    finite = values[np.isfinite(values)]
-    if finite.size and finite.min() < finite.max():  # one value everywhere: the annotations say it all
+    if varies:
         fig.colorbar(im, ax=ax, label=colorbar_label, shrink=0.8)
     ax.set_title(title)
     return fig

@@ -28,7 +28,10 @@ def test_cjk_font_has_no_missing_glyphs(tmp_path, monkeypatch):
 def test_heatmap_colour_bar_only_when_values_differ():
     """A colour bar over cells that are all 1 (e.g. campaign presence by year) would run from 0.9 to 1.1."""
     same = pd.DataFrame([[1, 1], [1, float("nan")]], index=["剑网", "铁拳"], columns=[2020, 2021])
-    assert len(plots.heatmap(same, title="t").axes) == 1
+    fig = plots.heatmap(same, title="t")
+    assert len(fig.axes) == 1
+    norm = fig.axes[0].images[0].norm          # the cells are drawn in full colour, not the palest shade
+    assert (norm.vmin, norm.vmax) == (0, 1)
     assert len(plots.heatmap(same.replace({1: 2}).fillna(1), title="t").axes) == 2
 
 
