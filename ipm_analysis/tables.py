@@ -37,8 +37,9 @@ TABLES = ["documents", "segments", "sections", "tasks", "subtasks", "clauses", "
           "removals", "diagnostics"]
 FORMAT = 2  # layout of data/processed: 1 = one file per table, 2 = one Parquet file per table and part
 INDEX = "_build.json"
-# Modules and data files whose change invalidates every document's key.
-_CODE_FILES = ["ingest.py", "parse.py", "agencies.py", "tokenize.py", "tables.py", "schemas.py", "diagnostics.py"]
+# Modules that only read or present the tables. Every other module of the package, and every data file, is part
+# of each document's key: a new build module (simplify.py was one) invalidates the tables without being listed.
+_NOT_BUILD_CODE = {"__init__.py", "__main__.py", "plots.py", "report.py"}
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
 # Documents per part: large enough that the per-part costs (frames, one pandera call and one Parquet file per
 # table: ~70 ms whatever the part's size) are shared, small enough that a one-document change rewrites little
@@ -264,13 +265,13 @@ def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
 # cache keys
 
 
-def _code_fingerprint() -> str:
-    pkg = Path(__file__).resolve().parent
+def _code_fingerprint(pkg: Path | None = None) -> str:
+    """Hash of the code and data files the build runs (of the package folder ``pkg``, default this package)."""
+    pkg = pkg or Path(__file__).resolve().parent
     digest = hashlib.sha256(str(FORMAT).encode())
-    for name in _CODE_FILES:
-        p = pkg / name
-        if p.exists():
-            digest.update(p.read_bytes())
+    for p in sorted(pkg.glob("*.py")):
+        if p.name not in _NOT_BUILD_CODE:
+            digest.update(p.name.encode() + p.read_bytes())
     for p in sorted((pkg / "data").glob("*")):
         if p.is_file():
             digest.update(p.name.encode() + p.read_bytes())

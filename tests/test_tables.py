@@ -108,6 +108,30 @@ def test_rebuild_reuses_cache(corpus, project_copy, monkeypatch):
     assert result.up_to_date and result.rebuilt == []
 
 
+def test_code_key_covers_every_build_module(tmp_path):
+    """Editing any module the build runs (a new one too) changes every document's key; editing a module that
+    only presents the tables, or the analysis subpackage, does not."""
+    import shutil
+
+    from ipm_analysis import tables
+
+    pkg = tmp_path / "ipm_analysis"
+    shutil.copytree(Path(tables.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = tables._code_fingerprint(pkg)
+    assert before == tables._code_fingerprint()
+    for module in ("simplify.py", "parse.py", "config.py", "new_stage.py", "data/stopwords.txt"):
+        path = pkg / module
+        saved = path.read_bytes() if path.exists() else None
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited\n")
+        assert tables._code_fingerprint(pkg) != before, module
+        path.write_bytes(saved) if saved is not None else path.unlink()
+    for module in ("plots.py", "report.py", "__main__.py", "analysis/keywords.py"):
+        with open(pkg / module, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited\n")
+        assert tables._code_fingerprint(pkg) == before, module
+
+
 def test_documents_table(corpus):
     docs = corpus.documents.set_index("doc_id")
     assert docs["year"].tolist() == [2012, 2017, 2018, 2020, 2021]
