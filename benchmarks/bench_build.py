@@ -195,7 +195,6 @@ def stage_throughput(root: Path, n_docs: int) -> dict:
     with tempfile.TemporaryDirectory() as out:
         # warm-up: OpenCC, regexes, the tokenizer, pandera
         tables._build_part(("warm", [(r, "warm", None) for r in rows[:20]], raw, Path(out)))
-        timings = dict.fromkeys(STAGES, 0.0)
         for i in range(0, len(rows), tables._PART):
             members = [(r, f"{i:016d}", None) for r in rows[i:i + tables._PART]]
             last[0] = clock()
