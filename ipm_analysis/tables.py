@@ -43,8 +43,11 @@ _NOT_BUILD_CODE = {"__init__.py", "__main__.py", "plots.py", "report.py"}
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
 # Documents per part: large enough that the per-part costs (frames, one pandera call and one Parquet file per
 # table: ~70 ms whatever the part's size) are shared, small enough that a one-document change rewrites little
-# and a worker holds little (docs/benchmarks.md: 64 halves the validate cost per plan of 32).
-_PART = 64
+# and a worker holds little (docs/benchmarks.md: 128 saves ~0.5 ms a plan over 64; a worker peaks at ~400 MB).
+_PART = 128
+# Parquet min/max statistics only for the columns that pick documents out (a reader filtering on them skips
+# whole files): computing them for every column, the tokens' text included, cost ~0.12 ms a plan.
+_STATISTICS = ("doc_id", "year", "jurisdiction")
 
 
 class Corpus:
@@ -422,7 +425,7 @@ def _write_table(out_dir: Path, name: str, stem: str, pieces: list) -> dict:
     table = pa.concat_tables(pieces).combine_chunks()
     rel = f"{name}/{stem}.parquet"
     with _atomic_file(out_dir / rel) as fh:
-        pq.write_table(table, fh)
+        pq.write_table(table, fh, write_statistics=[c for c in _STATISTICS if c in table.column_names])
         size = fh.tell()
     return {"file": rel, "rows": table.num_rows, "bytes": size}
 
