@@ -203,6 +203,7 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
     scope = tables.scope_of(level, jurisdiction)
     out = ClauseResult()
     counters: dict = {}
+    unknown: dict[str, tuple[str, list[int]]] = {}  # name -> (first clause, raw lines of its mentions)
     body = norm.body
     for seg in segments:
         if seg["kind"] in ("title", "section_heading"):
@@ -241,12 +242,20 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                         successor=successor, role=role, is_generic=is_generic, is_known=is_known,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
                     if not is_known and not is_generic:
-                        out.diagnostics.append(Diagnostic(
-                            "warning", "unknown_agency",
-                            f"unknown agency name {name!r} in {body[start:end]!r}; add it to "
-                            f"ipm_analysis/data/agency_aliases.csv (scope {scope}) or fix the text",
-                            norm.file, raw_line, norm.doc_id))
+                        unknown.setdefault(name, (body[start:end], []))[1].append(raw_line)
             seg_start += len(line) + 1
+    # One finding per unknown name and document, at its first mention, listing the others: an unreviewed local
+    # plan names its own agencies dozens of times, and one line per mention buried the other warnings.
+    for name, (clause, lines) in unknown.items():
+        others = sorted(set(lines[1:]) - {lines[0]})
+        more = (f" (also on line{'s' if len(others) > 1 else ''} {', '.join(map(str, others))})"
+                if others else "")
+        out.diagnostics.append(Diagnostic(
+            "warning", "unknown_agency",
+            f"unknown agency name {name!r} in {clause!r}{more}; add it to "
+            f"ipm_analysis/data/agency_aliases.csv (scope {scope}) or fix the text",
+            norm.file, lines[0], norm.doc_id))
+    out.diagnostics.sort(key=lambda d: d.line or 0)  # stable: line order, as the other stages report
     return out
 
 

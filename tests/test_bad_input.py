@@ -304,6 +304,24 @@ def test_unknown_agency(root, capsys):
     assert_real_plans_built(corpus)
 
 
+def test_unknown_agency_reported_once_with_every_line(root):
+    lines = real_lines("2018_qingdao")
+    for i in (10, 27, 31):  # raw lines 11, 28 and 32 name 市林业局 in a clause
+        assert "市林业局" in lines[i]
+        lines[i] = lines[i].replace("市林业局", "市火星探测局")
+    file = add_plan(root, "2018_mars3", utf8(lines))
+    corpus = build(quiet=True).corpus
+    assert problems(corpus, "2018_mars3") == [("warning", "unknown_agency", file, 11)]
+    d = corpus.diagnostics
+    message = d.loc[d["doc_id"] == "2018_mars3", "message"].iloc[0]
+    assert message.startswith("unknown agency name '市火星探测局' in '（市公安局、市农委、")  # first clause
+    assert "按职责分工负责）' (also on lines 28, 32); add it to ipm_analysis/data/agency_aliases.csv" in message
+    ta = corpus.task_agencies
+    mentions = sum(lines[i].count("市火星探测局") for i in (10, 27, 31))
+    assert mentions == 4  # line 11 names it twice
+    assert ((ta["doc_id"] == "2018_mars3") & (ta["agency_raw"] == "市火星探测局")).sum() == mentions  # every one
+
+
 # ---- manifest ----------------------------------------------------------------------------------------------
 
 
