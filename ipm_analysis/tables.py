@@ -156,19 +156,32 @@ def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.Da
     Built for a batch, not per document: creating a frame, tokenising and converting cost a few milliseconds
     a call whatever the number of rows, which is most of a document's non-jieba time when paid per document.
     """
+    return _frames_and_tables(records, lap)[0]
+
+
+def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """``frames_of``, and the same tables as Arrow tables where they were built from records (all but tokens),
+    so that writing them needs no conversion back from pandas."""
     from .tokenize import tokenize_segments
 
     lap = lap or _no_lap
-    frames = {name: schemas.conform(name, [r for recs in records for r in recs.get(name, ())])
-              for name in TABLES if name != "tokens"}
+    arrow, frames = {}, {}
+    for name in TABLES:
+        rows = [r for recs in records for r in recs.get(name, ())] if name != "tokens" else []
+        if rows:
+            arrow[name] = schemas.records_table(name, rows)
+            frames[name] = arrow[name].to_pandas()  # the schema's pandas metadata restores the dtypes
+        elif name != "tokens":
+            frames[name] = schemas.empty(name)
     lap("frames")
     tokens = tokenize_segments(frames["segments"], frames["documents"], frames["clauses"])
     if len(tokens):  # a document's tokens are contiguous, numbered from position 0
         first = np.flatnonzero(tokens["position"].to_numpy() == 0)
         counts = dict(zip(tokens["doc_id"].take(first).tolist(), np.diff(first, append=len(tokens)).tolist()))
         frames["documents"]["n_tokens"] = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
+        arrow.pop("documents", None)  # n_tokens changed: converted again from the frame
     lap("tokenise")
-    return {name: tokens if name == "tokens" else frames[name] for name in TABLES}
+    return {name: tokens if name == "tokens" else frames[name] for name in TABLES}, arrow
 
 
 def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
@@ -191,14 +204,15 @@ def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple
     table for the whole batch: the batch's tables, and each document's tables as Arrow slices of them (only
     those where it has rows)."""
     lap = lap or _no_lap
-    frames = frames_of([recs for _, recs in built], lap)
+    frames, arrow = _frames_and_tables([recs for _, recs in built], lap)
     n_tokens = dict(zip(frames["documents"]["doc_id"].tolist(), frames["documents"]["n_tokens"].tolist()))
     out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
     whole = {}
     for name in TABLES:
         if frames[name].empty:
             continue
-        table = whole[name] = _to_arrow(name, schemas.validate(name, frames[name]))
+        schemas.validate(name, frames[name])  # checks, never changes the frame (no coercion)
+        table = whole[name] = arrow[name] if name in arrow else _to_arrow(name, frames[name])
         offset = 0
         for row, recs in built:
             n = n_tokens.get(row["doc_id"], 0) if name == "tokens" else len(recs.get(name, ()))

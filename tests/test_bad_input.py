@@ -435,9 +435,13 @@ def test_write_failure_is_one_line_and_keeps_the_old_tables(root, capsys, monkey
     assert_real_plans_built(build(quiet=True).corpus)
 
 
-def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch):
-    """A parser bug that yields an invalid row (here an unknown role) is caught by the pandera schema: that
-    document is reported, the others of its part are written."""
+@pytest.mark.parametrize("column, value, said", [
+    ("role", "boss", ["role", "boss"]),          # caught by the pandera schema
+    ("agency_raw", 42, ["agency_raw", "int"]),   # caught when the records become an Arrow table
+])
+def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch, column, value, said):
+    """A parser bug that yields an invalid row (an unknown role, a number in a text column) is reported for
+    that document; the others of its part are written."""
     from ipm_analysis import tables
 
     real = tables.document_records
@@ -445,13 +449,13 @@ def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch):
     def buggy(row, raw_dir, lap=None):
         records = real(row, raw_dir, lap)
         if row["doc_id"] == "2018_qingdao":
-            records["task_agencies"][0]["role"] = "boss"
+            records["task_agencies"][0][column] = value
         return records
 
     monkeypatch.setattr(tables, "document_records", buggy)
     corpus = build(force=True, quiet=True).corpus
     assert problems(corpus, "2018_qingdao") == [("error", "internal_error", "2018_qingdao.txt", None)]
     message = corpus.diagnostics.query("doc_id == '2018_qingdao'")["message"].iloc[0]
-    assert "role" in message and "boss" in message
+    assert all(word in message for word in said), message
     assert "2018_qingdao" not in set(corpus.tasks["doc_id"])
     assert sorted(set(corpus.tasks["doc_id"])) == sorted(set(REAL) - {"2018_qingdao"})
