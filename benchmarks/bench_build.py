@@ -25,8 +25,8 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -45,7 +45,7 @@ def _maxrss_mb(who=resource.RUSAGE_SELF) -> float:
         # script's own peak (the stage measurements) instead of its own. VmHWM is this process's alone.
         try:
             status = Path("/proc/self/status").read_text()
-            return next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM:")) / 1024
+            return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
         except (OSError, StopIteration):
             pass
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: kilobytes
