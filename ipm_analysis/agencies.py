@@ -242,7 +242,9 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                         successor=successor, role=role, is_generic=is_generic, is_known=is_known,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
                     if not is_known and not is_generic:
-                        unknown.setdefault(name, (body[start:end], []))[1].append(raw_line)
+                        if name not in unknown:  # the clause is quoted once, from the first mention
+                            unknown[name] = (body[start:end], [])
+                        unknown[name][1].append(raw_line)
             seg_start += len(line) + 1
     # One finding per unknown name and document, at its first mention, listing the others: an unreviewed local
     # plan names its own agencies dozens of times, and one line per mention buried the other warnings.

@@ -162,24 +162,32 @@ def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.Da
 def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[dict[str, pd.DataFrame], dict]:
     """``frames_of``, and the same tables as Arrow tables where they were built from records (all but tokens),
     so that writing them needs no conversion back from pandas."""
+    import pyarrow as pa
+
     from .tokenize import tokenize_segments
 
     lap = lap or _no_lap
     arrow, frames = {}, {}
     for name in TABLES:
-        rows = [r for recs in records for r in recs.get(name, ())] if name != "tokens" else []
+        if name == "tokens":  # made from the segments below
+            continue
+        rows = [r for recs in records for r in recs.get(name, ())]
         if rows:
             arrow[name] = schemas.records_table(name, rows)
             frames[name] = arrow[name].to_pandas()  # the schema's pandas metadata restores the dtypes
-        elif name != "tokens":
+        else:
             frames[name] = schemas.empty(name)
     lap("frames")
     tokens = tokenize_segments(frames["segments"], frames["documents"], frames["clauses"])
     if len(tokens):  # a document's tokens are contiguous, numbered from position 0
         first = np.flatnonzero(tokens["position"].to_numpy() == 0)
         counts = dict(zip(tokens["doc_id"].take(first).tolist(), np.diff(first, append=len(tokens)).tolist()))
-        frames["documents"]["n_tokens"] = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
-        arrow.pop("documents", None)  # n_tokens changed: converted again from the frame
+        n_tokens = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
+        frames["documents"]["n_tokens"] = n_tokens
+        if "documents" in arrow:  # the same column in the Arrow table, not the whole table again from pandas
+            docs = arrow["documents"]
+            i = docs.schema.get_field_index("n_tokens")
+            arrow["documents"] = docs.set_column(i, docs.schema.field(i), pa.array(n_tokens, pa.int64()))
     lap("tokenise")
     return {name: tokens if name == "tokens" else frames[name] for name in TABLES}, arrow
 
