@@ -39,7 +39,7 @@ FORMAT = 2  # layout of data/processed: 1 = one file per table, 2 = one Parquet 
 INDEX = "_build.json"
 # Modules that only read or present the tables. Every other module of the package, and every data file, is part
 # of each document's key: a new build module (simplify.py was one) invalidates the tables without being listed.
-_NOT_BUILD_CODE = {"__init__.py", "__main__.py", "plots.py", "report.py"}
+_NOT_BUILD_CODE = {"__init__.py", "__main__.py", "plots.py", "report.py", "selection.py"}
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
 # Documents per part: large enough that the per-part costs (frames, one pandera call and one Parquet file per
 # table: ~70 ms whatever the part's size) are shared, small enough that a one-document change rewrites little
