@@ -287,3 +287,107 @@ def _dropped(lt: pd.DataFrame, nt: pd.DataFrame, sim: np.ndarray, alignment: pd.
     return pd.DataFrame(rows, columns=["task_id", "task_no", "title", "best_local_task_id", "best_local_score",
                                        "n_chars", "n_reused_in_local", "share_reused_in_local",
                                        "reused_in_local_task_id"])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# a local plan against every national plan
+
+
+@dataclass
+class Attribution:
+    """A local plan's verbatim reuse from every national plan at once (see docs/data_dictionary.md)."""
+
+    local: str
+    nationals: list[str]
+    by_plan: pd.DataFrame       # one row per national plan: share reused, only from it, first from it, floor
+    passages: pd.DataFrame      # local runs covered by one constant set of national plans, earliest attributed
+    task_matches: pd.DataFrame  # local task × national plan: aligned / best national task, score, reuse
+
+
+def _coverage(sent: str, indexes: list[set[str]], shingle: int) -> np.ndarray:
+    """plans × characters boolean matrix: character covered by a verbatim run found in each plan."""
+    return np.array([reused_mask(sent, idx, shingle) for idx in indexes]).reshape(len(indexes), len(sent))
+
+
+def attribute_reuse(corpus, local: str, nationals: list[str] | None = None, *, shingle: int = 8,
+                    min_score: float = 0.18) -> Attribution:
+    """Compare ``local`` with every national plan (default: all, ``selection.national_plans``) at once.
+
+    A local character is *reused from* a national plan when it lies in a run of ≥ ``shingle`` characters found
+    in that plan (as in ``compare_plans``); it is attributed to the *earliest* national plan that has it and is
+    *only from* a plan when no other national plan of the corpus has it. The *floor* is the national plan the
+    local plan shares least with: national plans copy each other, so a share only means something above it.
+    """
+    from .. import selection
+
+    docs = corpus.documents
+    nationals = list(selection.national_plans(docs) if nationals is None else nationals)
+    year = docs.set_index("doc_id")["year"]
+    nationals = sorted(nationals, key=lambda d: (int(year[d]), d))   # earliest first: attribution order
+    indexes = [shingle_index([s for t in task_texts(corpus, d).itertuples() for s in sentences(t.clean)], shingle)
+               for d in nationals]
+    lt = task_texts(corpus, local)
+    n = len(nationals)
+    covered, only, first, also_earlier = (np.zeros(n, dtype=int) for _ in range(4))
+    total, prows = 0, []
+    sentence_no = 0
+    for t in lt.itertuples():
+        for s in sentences(t.clean):
+            sentence_no += 1
+            cov = _coverage(s, indexes, shingle)
+            total += len(s)
+            hits = cov.sum(axis=0)
+            covered += cov.sum(axis=1)
+            only += (cov & (hits == 1)).sum(axis=1)
+            any_hit = hits > 0
+            earliest = np.where(any_hit, cov.argmax(axis=0), -1)
+            first += np.bincount(earliest[any_hit], minlength=n)
+            # covered by this plan and by an earlier one: cumulative OR of the earlier rows
+            before = np.vstack([np.zeros(len(s), dtype=bool), np.logical_or.accumulate(cov, axis=0)[:-1]])
+            also_earlier += (cov & before).sum(axis=1)
+            # split the reused characters into runs over which the set of plans does not change
+            keys = [tuple(np.flatnonzero(cov[:, i])) for i in range(len(s))]
+            i = 0
+            while i < len(s):
+                j = i
+                while j < len(s) and keys[j] == keys[i]:
+                    j += 1
+                if keys[i]:
+                    plans = [nationals[k] for k in keys[i]]
+                    prows.append((t.task_id, sentence_no, s[i:j], j - i, ";".join(plans), plans[0], len(plans),
+                                  len(plans) > 1))
+                i = j
+    passages = pd.DataFrame(prows, columns=["local_task_id", "sentence_no", "passage", "n_chars", "doc_ids",
+                                            "earliest_doc_id", "n_plans", "reappears_later"])
+    union = int(passages["n_chars"].sum())
+    by_plan = pd.DataFrame({
+        "local": local, "national": nationals, "national_year": [int(year[d]) for d in nationals],
+        "year_gap": [abs(int(year[local]) - int(year[d])) for d in nationals],
+        "chars": total, "chars_reused": covered, "chars_only": only, "chars_first": first,
+        "chars_also_earlier": also_earlier})
+    share = (lambda col: by_plan[col] / total) if total else (lambda col: np.nan)
+    by_plan = by_plan.assign(
+        share_reused=share("chars_reused"), share_only=share("chars_only"), share_first=share("chars_first"),
+        share_of_reused_also_earlier=lambda d: d["chars_also_earlier"] / d["chars_reused"].where(d["chars_reused"] > 0),
+        share_of_reused_only=lambda d: d["chars_only"] / d["chars_reused"].where(d["chars_reused"] > 0),
+        chars_reused_any=union, share_reused_any=union / total if total else np.nan)
+    floor = by_plan["share_reused"].idxmin() if len(by_plan) else None
+    by_plan = by_plan.assign(is_floor=by_plan.index == floor)
+    task_matches = _task_matches(corpus, local, nationals, lt, min_score, shingle)
+    return Attribution(local, nationals, by_plan, passages, task_matches)
+
+
+def _task_matches(corpus, local, nationals, lt, min_score, shingle) -> pd.DataFrame:
+    """Local task × national plan: the one-to-one aligned task and the single best task, with scores."""
+    frames = []
+    for d in nationals:
+        cmp = compare_plans(corpus, local, d, min_score=min_score, shingle=shingle)
+        frames.append(cmp.alignment.merge(cmp.task_reuse[["local_task_id", "share_reused"]], on="local_task_id",
+                                          validate="1:1").assign(national=d))
+    out = pd.concat(frames, ignore_index=True)
+    aligned_any = out.groupby("local_task_id")["national_task_id"].transform(lambda s: s.notna().any())
+    return (out.assign(local=local, is_aligned=out["national_task_id"].notna(),
+                       is_local_addition=~aligned_any.astype(bool))
+            [["local", "local_task_id", "local_task_no", "local_title", "national", "national_task_id",
+              "national_task_no", "national_title", "score", "best_national_task_id", "best_score", "is_aligned",
+              "share_reused", "is_local_addition"]])
