@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from ipm_analysis.analysis import agency_load, network
 
@@ -76,3 +77,107 @@ def test_2012_shows_no_agencies(corpus):
     load = agency_load.agency_load(corpus.task_agencies, corpus.documents)
     matrix = agency_load.load_matrix(load, coverage.reset_index())
     assert matrix["2012_national"].isna().all()
+
+
+# ---- shares, placeholders, status, reform, readable networks (issue 13) -------------------------------------
+
+def test_share_divides_by_the_plans_tasks():
+    ta = _ta([("p", "t1", 1, "甲", "lead", False), ("q", "u1", 1, "甲", "lead", False)])
+    load = agency_load.agency_load(ta, DOCS).set_index("doc_id")
+    # p has 4 tasks, q 3: the same count of 1 is a share of 1/4 and 1/3
+    assert load["plan_tasks"].to_dict() == {"p": 4, "q": 3}
+    assert load.at["p", "share"] == 0.25 and load.at["q", "share"] == pytest.approx(1 / 3)
+
+
+def test_placeholder_tasks_by_hand():
+    ta = _ta([("p", "t1", 1, "甲", "lead", False), ("p", "t1", 1, "有关成员单位", "participating", True),
+              ("p", "t2", 1, "有关部门", "responsible", True),
+              ("p", "t3", 1, "甲", "lead", False), ("p", "t3", 2, "乙", "participating", False)])
+    tasks = pd.DataFrame({"doc_id": ["p"] * 4, "task_id": ["t1", "t2", "t3", "t4"]})
+    clauses = pd.DataFrame({"doc_id": ["p"] * 4, "task_id": ["t1", "t2", "t3", "t3"]})      # t4 has none
+    row = agency_load.placeholder_tasks(DOCS.iloc[:1], tasks, clauses, ta).iloc[0]
+    assert row[["n_tasks", "n_tasks_with_clauses", "n_tasks_placeholder_only", "n_tasks_with_placeholder"]].tolist() \
+        == [4, 3, 1, 1]                                       # t2 names only a placeholder; t1 a name and one
+    # named agencies over the 3 tasks with clauses: (1 + 0 + 2) / 3 = 1; with a placeholder (t1, t2):
+    # (1 + 0) / 2; without (t3): 2
+    assert row["named_per_task"] == 1 and row["named_per_task_with_placeholder"] == 0.5
+    assert row["named_per_task_without_placeholder"] == 2 and row["share_placeholder_only"] == 0.25
+
+
+def test_status_matrix_aligned_to_counts():
+    ta = _ta([("p", "t1", 1, "甲", "lead", False), ("r", "v1", 1, "乙", "lead", False),
+              ("r", "v1", 1, "丙", "participating", False), ("p", "t2", 1, "丙", "lead", False),
+              ("s", "w1", 1, "市丁", "lead", False)])
+    docs = pd.DataFrame({"doc_id": ["q", "r", "p", "s"], "year": [2012, 2014, 2020, 2020],
+                         "jurisdiction": ["全国", "全国", "全国", "某市"],
+                         "level": ["national", "national", "national", "municipal"],
+                         "n_tasks": [3, 2, 4, 1], "n_clauses": [0, 1, 2, 1]})
+    agencies = pd.DataFrame({"scope": ["national", "national", "national", "某市"],
+                             "agency": ["甲", "乙", "丙", "市丁"], "successor": ["甲", "丙", "丙", "市丁"],
+                             "established": pd.array([2018, None, None, None], dtype="Int64"),
+                             "abolished": pd.array([None, 2018, None, None], dtype="Int64")})
+    coverage = agency_load.plan_coverage(docs, None, ta)
+    counts, status = agency_load.load_status(agency_load.agency_load(ta, docs), coverage, agencies=agencies,
+                                             doc_ids=["q", "r", "p", "s"])
+    assert status.index.equals(counts.index) and status.columns.equals(counts.columns)
+    s = status.loc[["甲", "乙", "丙", "市丁"]]
+    assert s.to_dict("index") == {
+        "甲": {"q": "no_clauses", "r": "not_yet_founded", "p": "named", "s": "other_scope"},   # founded 2018
+        "乙": {"q": "no_clauses", "r": "named", "p": "abolished", "s": "other_scope"},         # gone after 2018
+        "丙": {"q": "no_clauses", "r": "named", "p": "named", "s": "other_scope"},
+        "市丁": {"q": "no_clauses", "r": "other_scope", "p": "other_scope", "s": "named"}}
+    assert set(status.to_numpy().ravel()) <= set(agency_load.STATUSES)
+
+
+def test_successor_functions_merge_the_reform():
+    reform = pd.DataFrame({"predecessor": ["甲", "乙", "乙"], "successor": ["丙", "丙", "丁"],
+                           "function": ["一", "二", "三"], "year": [2018, 2018, 2018]})
+    view = agency_load.successor_functions(reform).set_index("successor")
+    assert view.at["丙", "n_predecessors"] == 2 and view.at["丙", "predecessors"] == "甲、乙"
+    assert view.at["丙", "functions"] == "甲：一；乙：二" and view.at["丁", "functions"] == "乙：三"
+
+
+def test_collaboration_weights_by_hand():
+    # t1 has 3 agencies: each of its 3 edges gets 1/(3-1) = 1/2; t2 has 2: its edge gets 1/(2-1) = 1
+    ta = _ta([("p", "t1", 1, "甲", "lead", False), ("p", "t1", 1, "乙", "participating", False),
+              ("p", "t1", 1, "丙", "participating", False), ("p", "t1", 2, "甲", "lead", False),
+              ("p", "t2", 1, "乙", "lead", False), ("p", "t2", 1, "甲", "participating", False),
+              ("p", "t3", 1, "丙", "responsible", False), ("p", "t2", 1, "有关部门", "participating", True)])
+    g = network.collaboration_graph(ta, "p")
+    assert sorted(g.nodes) == ["丙", "乙", "甲"]
+    assert g["甲"]["乙"]["weight"] == 1.5 and g["甲"]["丙"]["weight"] == 0.5 and g["乙"]["丙"]["weight"] == 0.5
+    d = network.lead_participant_graph(ta, "p")
+    # t1 clause 1: 甲 → 乙, 甲 → 丙 (clause 2 adds no task); t2: 乙 → 甲; t3 has no lead
+    assert {(a, b): w for a, b, w in d.edges(data="weight")} == {("甲", "乙"): 1, ("甲", "丙"): 1, ("乙", "甲"): 1}
+    adj = network.adjacency_frame(g)
+    # weighted degree: 甲 2, 乙 2, 丙 1 -> order 乙, 甲 (name), 丙
+    assert adj.index.tolist() == ["乙", "甲", "丙"] and adj.at["甲", "乙"] == 1.5 and adj.at["丙", "丙"] == 0
+    directed = network.adjacency_frame(d)
+    assert directed.at["甲", "乙"] == 1 and directed.at["乙", "丙"] == 0
+
+
+def test_2021_placeholders_and_market_regulator_share(corpus):
+    p = agency_load.placeholder_tasks(corpus.documents, corpus.tasks, corpus.clauses,
+                                      corpus.task_agencies).set_index("doc_id")
+    # no plan has a task naming only placeholders; in 2021 one stands among the names in 14 of 28 tasks
+    assert p["n_tasks_placeholder_only"].sum() == 0
+    assert p["n_tasks_with_placeholder"].to_dict() == {"2012_national": 0, "2017_national": 2, "2018_qingdao": 2,
+                                                       "2020_national": 2, "2021_national": 14}
+    assert round(p.at["2021_national", "named_per_task_with_placeholder"], 1) == 3.9
+    assert round(p.at["2021_national", "named_per_task_without_placeholder"], 1) == 8.3
+    ta = corpus.task_agencies
+    t21 = ta[(ta["doc_id"] == "2021_national") & (ta["agency"] == "领导小组有关成员单位")]["task_id"].nunique()
+    assert t21 == 13                                          # the issue's "13 of 28"
+    load = agency_load.agency_load(ta, corpus.documents).set_index(["doc_id", "agency"])
+    assert load.loc[("2020_national", "市场监管总局"), ["n_tasks", "plan_tasks"]].tolist() == [23, 35]
+    assert load.loc[("2021_national", "市场监管总局"), ["n_tasks", "plan_tasks"]].tolist() == [15, 28]
+
+
+def test_status_on_the_corpus(corpus):
+    load = agency_load.agency_load(corpus.task_agencies, corpus.documents)
+    coverage = agency_load.plan_coverage(corpus.documents, corpus.tasks, corpus.task_agencies)
+    _, status = agency_load.load_status(load, coverage, top_n=None)
+    assert status.at["市场监管总局", "2017_national"] == "not_yet_founded"
+    assert status.at["工商总局", "2020_national"] == "abolished"
+    assert status.at["工商总局", "2018_qingdao"] == "other_scope"
+    assert (status["2012_national"] == "no_clauses").all()

@@ -1,13 +1,16 @@
 """Agency load: how many of a plan's tasks each agency leads, carries alone or takes part in.
 
 Counts are of distinct tasks: an agency named in two clauses of one task counts once per role (and once in
-``n_tasks``). Generic placeholders (有关部门 …) and unknown names are left out here and counted apart by
+``n_tasks``); ``share`` divides by the plan's tasks, so plans of 25 and 35 tasks compare. Generic placeholders (有关部门 …) and unknown names are left out here and counted apart by
 ``generic_load``; plans without any responsibility clause (2012) are marked ``has_clauses = False`` so a chart
 can show "names no agencies" instead of a misleading zero.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from .. import config
 
 ROLES = ["lead", "responsible", "participating", "unspecified"]
 
@@ -26,7 +29,7 @@ def agency_load(task_agencies: pd.DataFrame, documents: pd.DataFrame, *, by: str
     """One row per plan and agency (or successor, ``by="successor"``) with task counts by role and share.
 
     Columns: doc_id, year, jurisdiction, <by>, n_lead, n_responsible, n_participating, n_unspecified, n_tasks,
-    n_mentions, share (n_tasks / tasks of the plan).
+    n_mentions, plan_tasks (tasks of the plan), share (n_tasks / plan_tasks).
     """
     named = task_agencies[~task_agencies["is_generic"] & task_agencies["is_known"]]
     by_role = (named.drop_duplicates(["doc_id", by, "task_id", "role"])
@@ -39,10 +42,10 @@ def agency_load(task_agencies: pd.DataFrame, documents: pd.DataFrame, *, by: str
         columns={"n_tasks": "plan_tasks"})
     out = (by_role.join(totals).reset_index()
            .join(plan, on="doc_id", validate="m:1")
-           .assign(share=lambda d: d["n_tasks"] / d["plan_tasks"])
-           .drop(columns="plan_tasks"))
-    cols = ["doc_id", "year", "jurisdiction", by, *[f"n_{r}" for r in ROLES], "n_tasks", "n_mentions", "share"]
-    return (out[cols].astype({f"n_{r}": "int64" for r in ROLES})
+           .assign(share=lambda d: d["n_tasks"] / d["plan_tasks"]))
+    cols = ["doc_id", "year", "jurisdiction", by, *[f"n_{r}" for r in ROLES], "n_tasks", "n_mentions",
+            "plan_tasks", "share"]
+    return (out[cols].astype({**{f"n_{r}": "int64" for r in ROLES}, "plan_tasks": "int64"})
             .sort_values(["year", "n_tasks", by], ascending=[True, False, True], ignore_index=True))
 
 
@@ -71,3 +74,118 @@ def unknown_names(task_agencies: pd.DataFrame) -> pd.DataFrame:
     """Names not found in the alias table (should be empty; the build reports each as a diagnostic)."""
     unknown = task_agencies[~task_agencies["is_known"]]
     return unknown.groupby(["doc_id", "agency_raw"], as_index=False).size()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# placeholders, founding dates and the many-to-many reform lineage
+
+STATUSES = ["named", "not_named", "not_yet_founded", "abolished", "other_scope", "no_clauses"]
+
+
+def placeholder_tasks(documents: pd.DataFrame, tasks: pd.DataFrame, clauses: pd.DataFrame,
+                      task_agencies: pd.DataFrame) -> pd.DataFrame:
+    """Per plan: how many tasks name agencies, and how many lean on a placeholder (领导小组有关成员单位 …).
+
+    A task is *placeholder-only* when its clauses name no agency but placeholders, *with placeholder* when a
+    placeholder stands among named agencies (in 2021 it replaces the participant list: 市场监管总局牵头，领导
+    小组有关成员单位按职责分工负责). ``named_per_task*`` average the distinct named agencies over tasks with
+    clauses, with and without a placeholder.
+    """
+    ta = task_agencies
+    named = ta[~ta["is_generic"] & ta["is_known"]].groupby("task_id")["agency"].nunique()
+    generic = set(ta.loc[ta["is_generic"], "task_id"])
+    with_clauses = set(clauses["task_id"])
+    t = (tasks[["doc_id", "task_id"]]
+         .assign(has_clauses=lambda d: d["task_id"].isin(with_clauses),
+                 n_named=lambda d: d["task_id"].map(named).fillna(0).astype("int64"),
+                 has_placeholder=lambda d: d["task_id"].isin(generic)))
+    t = t.assign(placeholder_only=t["has_clauses"] & t["has_placeholder"] & (t["n_named"] == 0),
+                 with_placeholder=t["has_placeholder"] & (t["n_named"] > 0))
+    c = t[t["has_clauses"]]
+
+    def _mean(mask):
+        return c[mask].groupby("doc_id")["n_named"].mean()
+
+    per = t.groupby("doc_id").agg(n_tasks=("task_id", "size"), n_tasks_with_clauses=("has_clauses", "sum"),
+                                  n_tasks_placeholder_only=("placeholder_only", "sum"),
+                                  n_tasks_with_placeholder=("with_placeholder", "sum"))
+    per = per.assign(named_per_task=_mean(c["n_named"] >= 0),
+                     named_per_task_with_placeholder=_mean(c["has_placeholder"]),
+                     named_per_task_without_placeholder=_mean(~c["has_placeholder"]))
+    out = (documents[["doc_id", "year", "jurisdiction", "level"]]
+           .merge(per.reset_index(), on="doc_id", how="left", validate="1:1"))
+    counts = ["n_tasks", "n_tasks_with_clauses", "n_tasks_placeholder_only", "n_tasks_with_placeholder"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return (out.assign(share_placeholder_only=lambda d: d["n_tasks_placeholder_only"] / d["n_tasks"],
+                       share_with_placeholder=lambda d: d["n_tasks_with_placeholder"] / d["n_tasks"])
+            .sort_values(["year", "doc_id"], ignore_index=True))
+
+
+def load_agencies() -> pd.DataFrame:
+    """``ipm_analysis/data/agencies.csv`` with ``established`` and ``abolished`` as nullable integer years."""
+    frame = pd.read_csv(config.data_path("agencies.csv"), comment="#", dtype=str, keep_default_na=False)
+    return frame.assign(**{c: pd.to_numeric(frame[c].replace("", None)).astype("Int64")
+                           for c in ("established", "abolished")})
+
+
+def load_reform() -> pd.DataFrame:
+    """The many-to-many reform lineage ``ipm_analysis/data/agency_reform.csv`` (one row per moved function)."""
+    frame = pd.read_csv(config.data_path("agency_reform.csv"), comment="#", dtype=str, keep_default_na=False)
+    return frame.astype({"year": "int64"})
+
+
+def successor_functions(reform: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The successor view: per successor and reform year, which predecessors' functions it merges.
+
+    Columns: successor, year, n_predecessors, predecessors (、-joined), functions (``predecessor：function``
+    joined by ；). A successor that is also its own predecessor (知识产权局 re-formed) lists itself.
+    """
+    r = load_reform() if reform is None else reform
+    return (r.assign(item=r["predecessor"] + "：" + r["function"])
+            .groupby(["successor", "year"], as_index=False)
+            .agg(n_predecessors=("predecessor", "nunique"),
+                 predecessors=("predecessor", lambda s: "、".join(dict.fromkeys(s))),
+                 functions=("item", "；".join))
+            .sort_values(["year", "n_predecessors", "successor"], ascending=[True, False, True], ignore_index=True))
+
+
+def _lifespans(agencies: pd.DataFrame, by: str) -> pd.DataFrame:
+    """established / abolished per ``by`` value; for successors, the span of the agencies grouped under them
+    (市场监管总局 in 2017 stands for 工商总局 and others that existed then)."""
+    a = agencies.drop_duplicates("agency")
+    if by == "agency":
+        return a.set_index("agency")[["scope", "established", "abolished"]]
+    # a missing date means "before the corpus" (established) or "still exists" (abolished): it wins
+    return a.groupby("successor").agg(
+        scope=("scope", "first"),
+        established=("established", lambda s: s.min() if s.notna().all() else pd.NA),
+        abolished=("abolished", lambda s: s.max() if s.notna().all() else pd.NA))
+
+
+def load_status(load: pd.DataFrame, coverage: pd.DataFrame, *, by: str = "agency", value: str = "n_tasks",
+                top_n: int | None = 25, doc_ids: list[str] | None = None,
+                agencies: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``load_matrix`` and, aligned to it (same index and columns), the status of every cell.
+
+    Status: ``named``; ``no_clauses`` (the plan names no agency at all); ``not_yet_founded`` (plan year before the
+    agency's ``established`` year in agencies.csv); ``abolished`` (plan year after its ``abolished`` year);
+    ``other_scope`` (a national agency in a local plan or a city's agency in another plan: it cannot be named
+    there); ``not_named`` otherwise. A plan of the reform year itself may use either name, so it is never
+    marked. Agencies missing from agencies.csv get no date and no scope mark.
+    """
+    matrix = load_matrix(load, coverage, by=by, value=value, top_n=top_n, doc_ids=doc_ids)
+    life = _lifespans(load_agencies() if agencies is None else agencies, by).reindex(matrix.index)
+    year = coverage.set_index("doc_id")["year"].reindex(matrix.columns).to_numpy()
+    est = life["established"].astype("float64").to_numpy()[:, None]
+    abol = life["abolished"].astype("float64").to_numpy()[:, None]
+    status = np.full(matrix.shape, "not_named", dtype=object)
+    status[year[None, :] < est] = "not_yet_founded"        # comparisons with NaN are False: no date, no mark
+    status[year[None, :] > abol] = "abolished"
+    cov = coverage.set_index("doc_id").reindex(matrix.columns)
+    plan_scope = np.where(cov["level"].eq("national"), "national", cov["jurisdiction"]).astype(object)
+    scope = life["scope"].to_numpy(dtype=object)[:, None]
+    status[pd.notna(scope) & (scope != plan_scope[None, :])] = "other_scope"
+    status[matrix.to_numpy() > 0] = "named"
+    no_clauses = coverage.set_index("doc_id")["has_clauses"].reindex(matrix.columns).eq(False).to_numpy()
+    status[:, no_clauses] = "no_clauses"
+    return matrix, pd.DataFrame(status, index=matrix.index, columns=matrix.columns)

@@ -38,3 +38,54 @@ def edge_table(graph: nx.Graph) -> pd.DataFrame:
     edges = [(a, b, d["weight"]) for a, b, d in graph.edges(data=True)]
     return (pd.DataFrame(edges, columns=["source", "target", "weight"])
             .sort_values(["weight", "source", "target"], ascending=[False, True, True], ignore_index=True))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# readable views: collaboration weights, lead → participant direction, adjacency frame
+
+
+def _named(task_agencies: pd.DataFrame, doc_id: str) -> pd.DataFrame:
+    ta = task_agencies
+    return ta[(ta["doc_id"] == doc_id) & ~ta["is_generic"] & ta["is_known"]]
+
+
+def collaboration_graph(task_agencies: pd.DataFrame, doc_id: str, *, by: str = "agency") -> nx.Graph:
+    """Co-responsibility weighted by 1/(n−1) per task of n named agencies (Newman 2001; networkx's
+    ``collaboration_weighted_projected_graph``): each agency spreads one unit of weight over its partners in a
+    task, so one 16-agency task adds 1/15 to each of its 120 edges instead of 1. Single-agency tasks add no
+    edge; every named agency is a node."""
+    named = _named(task_agencies, doc_id)
+    bipartite = nx.Graph()
+    agencies = sorted(named[by].unique())
+    bipartite.add_nodes_from(agencies, bipartite=0)
+    bipartite.add_nodes_from((("task", t) for t in sorted(named["task_id"].unique())), bipartite=1)
+    bipartite.add_edges_from({(a, ("task", t)) for a, t in zip(named[by], named["task_id"])})
+    graph = nx.algorithms.bipartite.collaboration_weighted_projected_graph(bipartite, agencies)
+    graph.graph["doc_id"] = doc_id
+    return graph
+
+
+def lead_participant_graph(task_agencies: pd.DataFrame, doc_id: str, *, by: str = "agency") -> nx.DiGraph:
+    """Directed graph lead → participant: an edge when, in one clause, the source leads (牵头) and the target
+    takes part in another role; ``weight`` counts the tasks with such a clause. Clauses without a lead add
+    nothing (a task's clauses cover different sentences, so a lead is only linked to its own clause)."""
+    named = _named(task_agencies, doc_id)
+    pairs = set()
+    for (task_id, _), part in named.groupby(["task_id", "clause_no"]):
+        leads = set(part.loc[part["role"] == "lead", by])
+        pairs |= {(task_id, a, b) for a in leads for b in set(part[by]) - leads}
+    graph = nx.DiGraph(doc_id=doc_id)
+    graph.add_nodes_from(sorted(named[by].unique()))
+    for _, a, b in sorted(pairs):
+        graph.add_edge(a, b, weight=graph.get_edge_data(a, b, {"weight": 0})["weight"] + 1)
+    return graph
+
+
+def adjacency_frame(graph: nx.Graph, *, weight: str = "weight", top_n: int | None = None) -> pd.DataFrame:
+    """Agency × agency weighted adjacency (rows = source for a directed graph), ordered by weighted degree
+    (heaviest first, then name); ``top_n`` keeps the heaviest agencies. Zero where no edge."""
+    strength = dict(graph.degree(weight=weight))
+    order = sorted(graph.nodes, key=lambda n: (-strength[n], n))
+    order = order[:top_n] if top_n else order
+    frame = nx.to_pandas_adjacency(graph, nodelist=order, weight=weight, dtype=float)
+    return frame.rename_axis(index="agency", columns="partner")
