@@ -167,3 +167,131 @@ def network(graph, *, title: str, weight: str = "weight", top_n: int = 25, seed:
     ax.set_title(title)
     ax.axis("off")
     return fig
+
+
+# --------------------------------------------------------------------------------------------------------------
+# lineage and agencies (issue 13)
+
+
+def _text_colour(rgba) -> str:
+    """Black or white, whichever contrasts more with a cell colour (WCAG relative luminance)."""
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "black" if luminance > 0.179 else "white"
+
+
+def lineage_chart(tasks: pd.DataFrame, labels: pd.Series | None = None, *, title: str,
+                  cmap: str = "viridis_r", titles: bool = True) -> plt.Figure:
+    """Aligned task matrix of a national lineage (``lineage.national_lineage(...).tasks``).
+
+    One column per plan in time order, one marker per task in document order (``seq``, first at the top) with
+    its printed number (section.number where numbers restart per section, as in 2012); a line joins each
+    task to its counterpart in the next plan, coloured by the alignment score. Filled markers continue a task
+    of the previous plan, hollow ones are new, grey ones are in the first plan (its predecessors are not in the
+    corpus). The years between two columns are written above the gap; with ``titles`` the last plan's task
+    titles stand on the right, whole.
+    """
+    from matplotlib import cm, colors
+    from matplotlib.collections import LineCollection
+
+    use_cjk_font()
+    doc_ids = list(dict.fromkeys(tasks["doc_id"]))
+    col = {d: i for i, d in enumerate(doc_ids)}
+    years = tasks.drop_duplicates("doc_id").set_index("doc_id")["year"]
+    n_rows = int(tasks["seq"].max()) if len(tasks) else 1
+    last = tasks[tasks["doc_id"] == doc_ids[-1]] if doc_ids else tasks
+    title_width = int(last["title"].str.len().max()) if titles and len(last) else 0
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.25 * len(doc_ids) + 1.5 + 0.13 * title_width),
+                                    max(4.0, 0.2 * n_rows + 1.6)))
+    norm = colors.Normalize(vmin=0, vmax=1)
+    cmap_ = plt.get_cmap(cmap)
+    row = tasks.set_index("task_id")["seq"]
+    links = tasks.dropna(subset=["next_task_id"])
+    segments = [[(col[r.doc_id], r.seq), (col[r.next_doc_id], row[r.next_task_id])] for r in links.itertuples()]
+    ax.add_collection(LineCollection(segments, colors=cmap_(norm(links["score"].to_numpy())), linewidths=1.6,
+                                     zorder=1))
+    x = tasks["doc_id"].map(col)
+    first = tasks["status"].isna()
+    new = tasks["status"].eq("new")
+    cont = tasks["status"].eq("continued")
+    ax.scatter(x[first], tasks.loc[first, "seq"], s=80, color="#9a9a9a", zorder=2, label="语料库中第一份计划")
+    ax.scatter(x[cont], tasks.loc[cont, "seq"], s=80, color="#1f4e79", zorder=2, label="延续上一计划的任务")
+    ax.scatter(x[new], tasks.loc[new, "seq"], s=80, facecolor="white", edgecolor="#1f4e79", linewidth=1.2,
+               zorder=2, label="新增任务")
+    restarts = tasks.groupby("doc_id")["task_no"].transform(lambda s: not s.is_unique).astype(bool)
+    for r, restart in zip(tasks.itertuples(), restarts):
+        text = f"{r.section_no}.{r.task_no}" if restart else str(r.task_no)
+        ax.text(col[r.doc_id], r.seq, text, ha="center", va="center", fontsize=5.5 if len(text) < 3 else 4.2,
+                zorder=3, color="white" if r.status == "continued" or pd.isna(r.status) else "#1f4e79")
+    if title_width:
+        for r in last.itertuples():
+            ax.text(col[r.doc_id] + 0.12, r.seq, r.title, ha="left", va="center", fontsize=7)
+    for a, b in zip(doc_ids, doc_ids[1:]):
+        gap = int(years[b]) - int(years[a])
+        ax.text((col[a] + col[b]) / 2, 0.1, f"{gap} 年", ha="center", va="bottom", fontsize=7, color="#555555")
+    label = labels.reindex(doc_ids).fillna(pd.Series(doc_ids, index=doc_ids)) if labels is not None else years
+    ax.set_xticks(range(len(doc_ids)), [str(label[d]) for d in doc_ids])
+    ax.xaxis.tick_top()
+    ax.set_xlim(-0.5, len(doc_ids) - 0.5 + (0.11 * title_width if title_width else 0))
+    ax.set_ylim(n_rows + 0.8, -0.3)
+    ax.set_yticks([])
+    ax.set_ylabel("任务（文中顺序）")
+    for side in ("right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap_), ax=ax, shrink=0.5, pad=0.01,
+                 label="对齐相似度（字符 n-gram 余弦）")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=3, fontsize=8, frameon=False)
+    ax.set_title(title, pad=22)
+    return fig
+
+
+def adjacency_heatmap(frame: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str = "{:.1f}",
+                      label_size: float = 7) -> plt.Figure:
+    """Agency × agency weighted adjacency (``network.adjacency_frame``): the diagonal left blank, values written
+    in the cell in black or white by contrast, zeros left empty."""
+    use_cjk_font()
+    values = frame.to_numpy(dtype=float).copy()
+    if values.shape[0] == values.shape[1]:
+        np.fill_diagonal(values, np.nan)
+    n = max(len(frame.index), len(frame.columns))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.42 * n + 2.5), max(4.0, 0.38 * n + 1.8)))
+    vmax = np.nanmax(values) if np.isfinite(values).any() and np.nanmax(values) > 0 else 1
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=vmax, aspect="auto")
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            if np.isfinite(v) and v > 0:
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=label_size,
+                        color=_text_colour(image.cmap(image.norm(v))))
+    ax.set_xticks(range(len(frame.columns)), frame.columns, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(frame.index)), frame.index, fontsize=8)
+    fig.colorbar(image, ax=ax, shrink=0.6, label="权重")
+    ax.set_title(title)
+    return fig
+
+
+def placeholder_bars(frame: pd.DataFrame, labels: pd.Series | None = None, *, title: str) -> plt.Figure:
+    """Per plan, its tasks split into: naming agencies only, naming a placeholder beside agencies, naming only
+    placeholders, without any clause (``agency_load.placeholder_tasks``). Stacked in the legend's order."""
+    use_cjk_font()
+    from matplotlib.ticker import MaxNLocator
+
+    f = frame.reset_index(drop=True)
+    parts = [("仅具体单位", f["n_tasks_with_clauses"] - f["n_tasks_with_placeholder"]
+              - f["n_tasks_placeholder_only"], "#1f4e79"),
+             ("具体单位 + 泛称", f["n_tasks_with_placeholder"], "#f2a65a"),
+             ("仅泛称", f["n_tasks_placeholder_only"], "#c0392b"),
+             ("无责任分工条款", f["n_tasks"] - f["n_tasks_with_clauses"], "#d9d9d9")]
+    names = [str(labels.get(d, d)) if labels is not None else str(d) for d in f["doc_id"]]
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(f) + 1.8))
+    left = np.zeros(len(f))
+    for name, values, colour in parts:
+        ax.barh(names, values, left=left, color=colour, label=name)
+        left += values.to_numpy()
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, max(1, left.max()) * 1.04)          # bars stop short of the frame
+    ax.set_xlabel("任务数（泛称：领导小组有关成员单位、有关部门等）")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=len(parts), fontsize=8, frameon=False)
+    ax.set_title(title)
+    return fig

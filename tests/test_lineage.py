@@ -21,8 +21,9 @@ def _corpus(*plans) -> SimpleNamespace:
         for no, body in enumerate(bodies, 1):
             marker, start = f"（{_NO[no - 1]}）", len(text)
             text += marker + body + "\n"
-            tasks.append(dict(doc_id=doc_id, task_no=no, task_id=f"{doc_id}-{no:02d}", marker=marker,
-                              title=body.split("。")[0], text=text[start:], start=start, end=len(text)))
+            tasks.append(dict(doc_id=doc_id, section_no=1, task_no=no, seq=no, task_id=f"{doc_id}-{no:02d}",
+                              marker=marker, title=body.split("。")[0], text=text[start:], start=start,
+                              end=len(text)))
         docs.append(dict(doc_id=doc_id, year=year, level=level, jurisdiction="全国" if level == "national" else "某市",
                          text=text))
     return SimpleNamespace(

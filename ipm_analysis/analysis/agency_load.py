@@ -1,9 +1,11 @@
 """Agency load: how many of a plan's tasks each agency leads, carries alone or takes part in.
 
 Counts are of distinct tasks: an agency named in two clauses of one task counts once per role (and once in
-``n_tasks``); ``share`` divides by the plan's tasks, so plans of 25 and 35 tasks compare. Generic placeholders (有关部门 …) and unknown names are left out here and counted apart by
-``generic_load``; plans without any responsibility clause (2012) are marked ``has_clauses = False`` so a chart
-can show "names no agencies" instead of a misleading zero.
+``n_tasks``); ``share`` divides by the plan's tasks, so plans of 25 and 35 tasks compare. Generic placeholders
+(有关部门 …) and unknown names are left out here and counted apart by ``generic_load`` and
+``placeholder_tasks``; plans without any responsibility clause (2012) are marked ``has_clauses = False`` so a
+chart can show "names no agencies" instead of a misleading zero; ``load_status`` also marks agencies not yet
+founded or already abolished (agencies.csv) and the many-to-many reform lineage is ``agency_reform.csv``.
 """
 from __future__ import annotations
 

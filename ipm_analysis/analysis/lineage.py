@@ -81,14 +81,19 @@ def national_lineage(corpus, doc_ids: list[str] | None = None, *, min_score: flo
                 score=nxt[2] if nxt else float("nan"), share_verbatim=nxt[3] if nxt else float("nan"),
                 status=None if k == 0 else ("continued" if prev else "new"),
                 next_status=None if k + 1 == len(doc_ids) else ("continued" if nxt else "dropped")))
-    tasks = pd.DataFrame(rows)
+    # seq (document order) and section_no: 2012 restarts its task numbers in every section
+    tasks = pd.DataFrame(rows).merge(corpus.tasks[["task_id", "section_no", "seq"]], on="task_id", how="left",
+                                     validate="1:1")
     start = {}
     for r in tasks.itertuples():
         start[r.task_id] = start[r.prev_task_id] if isinstance(r.prev_task_id, str) else r.task_id
     tasks = tasks.assign(lineage_id=tasks["task_id"].map(start))
     tasks = tasks.assign(lineage_step=tasks.groupby("lineage_id").cumcount(),
                          lineage_length=tasks.groupby("lineage_id")["task_id"].transform("size"))
-    tasks = tasks.astype({"task_no": "int64", "score": "float64", "share_verbatim": "float64"})
+    tasks = tasks.astype({"task_no": "int64", "section_no": "int64", "seq": "int64", "score": "float64",
+                          "share_verbatim": "float64"})
+    first = ["doc_id", "year", "task_id", "section_no", "task_no", "seq", "title"]
+    tasks = tasks[first + [c for c in tasks.columns if c not in first]]
     return Lineage(doc_ids, tasks, pairs, comparisons)
 
 
