@@ -108,6 +108,7 @@ def test_mini_attribution():
     # alignment, with its verbatim share still visible beside it
     assert m[m["is_local_addition"]]["local_task_id"].unique().tolist() == ["L-03", "L-04"]
     assert m.set_index(["local_task_id", "national"]).at[("L-03", "C"), "share_reused"] == 1.0
+    assert not m["is_later_plan"].any() and m["is_addition_to_earlier"].eq(m["is_local_addition"]).all()
 
 
 # ---- real corpus --------------------------------------------------------------------------------------------
@@ -153,4 +154,10 @@ def test_qingdao_against_every_national_plan(corpus):
     m = a.task_matches.set_index(["local_title", "national"])
     row = m.loc[("加强外商投资企业知识产权保护", "2020_national")]
     assert row["national_task_no"] == 4 and round(row["score"], 2) == 0.37 and round(row["share_reused"], 2) == 0.43
-    assert not row["is_local_addition"]
+    assert not row["is_local_addition"] and row["is_addition_to_earlier"]
+    # against the plans issued before it (2012, 2017) Qingdao has two additions; against all four none: task 27
+    # (日常工作跟踪考核) aligns only with the later 2021 plan, just above min_score, which cannot be its source
+    first = a.task_matches.drop_duplicates("local_task_id")
+    assert first.loc[first["is_addition_to_earlier"], "local_task_no"].tolist() == [26, 27]
+    assert not first["is_local_addition"].any()
+    assert round(m.loc[("加大日常工作跟踪考核", "2021_national"), "score"], 3) == 0.197

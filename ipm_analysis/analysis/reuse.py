@@ -378,16 +378,25 @@ def attribute_reuse(corpus, local: str, nationals: list[str] | None = None, *, s
 
 
 def _task_matches(corpus, local, nationals, lt, min_score, shingle) -> pd.DataFrame:
-    """Local task × national plan: the one-to-one aligned task and the single best task, with scores."""
+    """Local task × national plan: the one-to-one aligned task and the single best task, with scores.
+
+    ``is_local_addition``: aligned with no task of any national plan of the corpus. A national plan issued
+    after the local one cannot be its source (shared wording then comes from a common source, such as a
+    national plan outside the corpus), so ``is_addition_to_earlier`` looks only at plans up to the local
+    plan's year."""
+    year = corpus.documents.set_index("doc_id")["year"]
     frames = []
     for d in nationals:
         cmp = compare_plans(corpus, local, d, min_score=min_score, shingle=shingle)
         frames.append(cmp.alignment.merge(cmp.task_reuse[["local_task_id", "share_reused"]], on="local_task_id",
                                           validate="1:1").assign(national=d))
     out = pd.concat(frames, ignore_index=True)
-    aligned_any = out.groupby("local_task_id")["national_task_id"].transform(lambda s: s.notna().any())
-    return (out.assign(local=local, is_aligned=out["national_task_id"].notna(),
-                       is_local_addition=~aligned_any.astype(bool))
-            [["local", "local_task_id", "local_task_no", "local_title", "national", "national_task_id",
-              "national_task_no", "national_title", "score", "best_national_task_id", "best_score", "is_aligned",
-              "share_reused", "is_local_addition"]])
+    out = out.assign(local=local, is_aligned=out["national_task_id"].notna(),
+                     is_later_plan=out["national"].map(year).astype(int) > int(year[local]))
+    aligned = out.groupby("local_task_id")["is_aligned"]
+    aligned_earlier = out[~out["is_later_plan"]].groupby("local_task_id")["is_aligned"].any()
+    out = out.assign(is_local_addition=~aligned.transform("any").astype(bool),
+                     is_addition_to_earlier=~out["local_task_id"].map(aligned_earlier).fillna(False).astype(bool))
+    return out[["local", "local_task_id", "local_task_no", "local_title", "national", "is_later_plan",
+                "national_task_id", "national_task_no", "national_title", "score", "best_national_task_id",
+                "best_score", "is_aligned", "share_reused", "is_local_addition", "is_addition_to_earlier"]]
