@@ -109,6 +109,10 @@ def test_mini_attribution():
     assert m[m["is_local_addition"]]["local_task_id"].unique().tolist() == ["L-03", "L-04"]
     assert m.set_index(["local_task_id", "national"]).at[("L-03", "C"), "share_reused"] == 1.0
     assert not m["is_later_plan"].any() and m["is_addition_to_earlier"].eq(m["is_local_addition"]).all()
+    stacked = reuse.local_against_national(MINI)                 # L is the only local plan
+    assert stacked[["local", "national"]].values.tolist() == [["L", "A"], ["L", "B"], ["L", "C"]]
+    with pytest.raises(ValueError):
+        reuse.attribute_reuse(MINI, "L", [])
 
 
 # ---- real corpus --------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from .. import config
+from .. import config, selection
 
 # a sentence ends after 。；！？ (full or half width) or at a line break; task_texts puts a line break where a
 # responsibility clause was cut out, because clauses often stand in for the full stop (…良好氛围（市网络办负责）推进…)
@@ -318,10 +318,10 @@ def attribute_reuse(corpus, local: str, nationals: list[str] | None = None, *, s
     *only from* a plan when no other national plan of the corpus has it. The *floor* is the national plan the
     local plan shares least with: national plans copy each other, so a share only means something above it.
     """
-    from .. import selection
-
     docs = corpus.documents
     nationals = list(selection.national_plans(docs) if nationals is None else nationals)
+    if not nationals:
+        raise ValueError("attribute_reuse needs at least one national plan")
     year = docs.set_index("doc_id")["year"]
     nationals = sorted(nationals, key=lambda d: (int(year[d]), d))   # earliest first: attribution order
     indexes = [shingle_index([s for t in task_texts(corpus, d).itertuples() for s in sentences(t.clean)], shingle)
@@ -400,3 +400,11 @@ def _task_matches(corpus, local, nationals, lt, min_score, shingle) -> pd.DataFr
     return out[["local", "local_task_id", "local_task_no", "local_title", "national", "is_later_plan",
                 "national_task_id", "national_task_no", "national_title", "score", "best_national_task_id",
                 "best_score", "is_aligned", "share_reused", "is_local_addition", "is_addition_to_earlier"]]
+
+
+def local_against_national(corpus, *, shingle: int = 8, min_score: float = 0.18) -> pd.DataFrame:
+    """``attribute_reuse(...).by_plan`` of every local plan (``selection.local_plans``) stacked: one row per
+    local plan × national plan."""
+    frames = [attribute_reuse(corpus, d, shingle=shingle, min_score=min_score).by_plan
+              for d in selection.local_plans(corpus.documents)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
