@@ -129,3 +129,28 @@ def lineage_summary(lineage: Lineage) -> pd.DataFrame:
                  task_nos=("task_no", lambda s: "→".join(map(str, s))), title=("title", "last"),
                  mean_score=("score", "mean"))
             .reset_index())
+
+
+def history_html(history: pd.DataFrame, labels: pd.Series | None = None) -> str:
+    """``task_history`` as HTML for a notebook: one paragraph per aligned step, removed text struck through in
+    red, added text in green, unchanged text plain."""
+    from html import escape
+
+    if history.empty:
+        return "<p>No aligned step for this task.</p>"
+    style = {"del": "background:#fbd5d5", "ins": "background:#d5f5d5"}
+    out = []
+    for _, step in history.groupby("lineage_step", sort=True):
+        first = step.iloc[0]
+        name = (lambda d: labels.get(d, d)) if labels is not None else (lambda d: d)
+        parts = []
+        for r in step.itertuples():
+            if r.op == "equal":
+                parts.append(escape(r.earlier_text))
+                continue
+            for tag, text in (("del", r.earlier_text), ("ins", r.later_text)):
+                if text:
+                    parts.append(f'<{tag} style="{style[tag]}">{escape(text)}</{tag}>')
+        out.append(f"<h4>{escape(str(name(first.doc_id)))} → {escape(str(name(first.next_doc_id)))}</h4>"
+                   f"<p style=\"line-height:1.8\">{''.join(parts)}</p>")
+    return "".join(out)
