@@ -361,7 +361,7 @@ def network(graph, *, title: str, weight: str = "weight", top_n: int = 25, seed:
         for text in labels.values():
             text.set_zorder(5)   # above edges and nodes
             text.set_clip_on(False)
-        note = "边宽 = 权重 / edge width = weight" + ("；箭头：牵头 → 参与 / arrow: lead → participant"
+        note = "点大小 = 加权度，边宽 = 权重 / node size = strength, edge width = weight" + ("；箭头：牵头 → 参与 / arrow: lead → participant"
                                                      if g.is_directed() else "")
         ax.text(0, -0.02, note, transform=ax.transAxes, fontsize=7, color="#555555", va="top")
         ax.set_aspect("equal")   # shells stay circles

@@ -288,8 +288,14 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
 
     with tempfile.TemporaryDirectory(prefix="ipm-kernels-") as ipc_dir:
         def one(path: Path) -> NotebookResult:
-            result = execute_notebook(path, out_dir, parameters=parameters, timeout=timeout,
-                                      ipc_dir=Path(ipc_dir))
+            t0 = time.perf_counter()
+            try:
+                result = execute_notebook(path, out_dir, parameters=parameters, timeout=timeout,
+                                          ipc_dir=Path(ipc_dir))
+            except Exception as exc:  # an unreadable notebook, a kernel that cannot start: this one fails
+                error = " ".join(strip_ansi(str(exc)).split()) or type(exc).__name__
+                result = NotebookResult(path, None, time.perf_counter() - t0,
+                                        error=f"{path.name}: {type(exc).__name__}: {error}")
             with _print_lock:
                 print(f"  {path.name:<40} {result.seconds:6.1f} s  {'ok' if result.ok else 'FAILED'}",
                       flush=True)
@@ -323,7 +329,10 @@ def _warn_undeclared(paths: list[Path], parameters: dict) -> None:
 
     declared = set()
     for path in paths:
-        declared |= set(declared_parameters(nbformat.read(path, as_version=4)))
+        try:
+            declared |= set(declared_parameters(nbformat.read(path, as_version=4)))
+        except Exception:  # an unreadable notebook fails when it runs, with its own message
+            continue
     for name in parameters:
         if name not in declared:
             warnings.warn(f"parameter {name!r} is not declared by "

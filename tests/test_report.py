@@ -191,6 +191,15 @@ def test_a_parameter_that_cannot_be_recorded_is_an_error(tmp_path):
         report.run_report(report.notebooks(tmp_path), parameters={"x": {1, 2}})
 
 
+def test_an_unreadable_notebook_fails_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    (tmp_path / "01_broken.ipynb").write_text("{not json", encoding="utf-8")
+    with pytest.raises(report.NotebookError, match=r"^01_broken.ipynb: \w+") as info:
+        report.run_report(report.notebooks(tmp_path), out_dir=tmp_path / "out")
+    assert [r.ok for r in info.value.results] == [False]
+    assert "\n" not in str(info.value)
+
+
 def test_strip_ansi():
     assert report.strip_ansi("\x1b[0;31mValueError\x1b[0m: x\x1b[1;32m") == "ValueError: x"
 
