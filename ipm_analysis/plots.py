@@ -222,6 +222,7 @@ def grouped_barh(frame: pd.DataFrame, *, title: str, xlabel: str, figsize=None) 
     """Horizontal grouped bars: index = categories (top to bottom), columns = series, drawn top to bottom in
     each group in column order, as the legend lists them. Whole-number values get whole-number ticks."""
     use_cjk_font()
+    frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
     figsize = figsize or (10, max(3, 0.35 * len(frame) + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
     # barh stacks rows and series bottom-up: reverse both so the first category and series come first

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -61,21 +63,17 @@ def tiny(tmp_path_factory):
     nbformat.write(_notebook(_params("n = 1\nfail = False"), V4.new_code_cell(CHART.format(name="flaky_early")),
                              V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
                              V4.new_code_cell(CHART.format(name="flaky_late"))), nbdir / "02_flaky.ipynb")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("IPM_ANALYSIS_ROOT", str(root))
-    first = report.run_report(report.notebooks(), parameters={"n": 3}, jobs=2)
     reports = root / "reports"
-    snapshot = {p.relative_to(reports).as_posix(): p.read_bytes() for p in reports.rglob("*") if p.is_file()}
     args = argparse.Namespace(notebook=[], parameter=[["n", "3"], ["fail", "True"], ["undeclared", "[a, b]"]])
-    import contextlib
-    import io
-
     err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = cli._report(args)
-    yield {"root": root, "reports": reports, "first": first, "snapshot": snapshot, "code": code,
-           "stderr": err.getvalue()}
-    mp.undo()
+    with pytest.MonkeyPatch.context() as mp:   # only while the reports run: other modules share the session
+        mp.setenv("IPM_ANALYSIS_ROOT", str(root))
+        first = report.run_report(report.notebooks(), parameters={"n": 3}, jobs=2)
+        snapshot = {p.relative_to(reports).as_posix(): p.read_bytes() for p in reports.rglob("*") if p.is_file()}
+        with contextlib.redirect_stderr(err):
+            code = cli._report(args)
+    return {"root": root, "reports": reports, "first": first, "snapshot": snapshot, "code": code,
+            "stderr": err.getvalue()}
 
 
 def test_html_carries_the_chart_inline(tiny):
@@ -198,6 +196,22 @@ def test_an_unreadable_notebook_fails_alone(tmp_path, monkeypatch):
         report.run_report(report.notebooks(tmp_path), out_dir=tmp_path / "out")
     assert [r.ok for r in info.value.results] == [False]
     assert "\n" not in str(info.value)
+
+
+def test_cli_reads_parameters_and_notebook_choice(monkeypatch):
+    from types import SimpleNamespace
+
+    import ipm_analysis.tables as tables
+
+    monkeypatch.setattr(tables, "build", lambda **kw: SimpleNamespace(corpus=None))
+    monkeypatch.setattr(tables, "write_csv", lambda corpus: None)
+    monkeypatch.setattr(cli, "_print_summary", lambda result: None)
+    monkeypatch.setattr(report, "notebooks", lambda: [Path("01_a.ipynb"), Path("04_b.ipynb")])
+    seen = {}
+    monkeypatch.setattr(report, "run_report", lambda paths, parameters: seen.update(paths=paths, p=parameters))
+    argv = ["report", "-p", "top_n", "20", "-p", "plans", "[a, b]", "-p", "focus_plan", "None", "--notebook", "04"]
+    assert cli.main(argv) == 0
+    assert seen == {"paths": [Path("04_b.ipynb")], "p": {"top_n": 20, "plans": ["a", "b"], "focus_plan": None}}
 
 
 def test_strip_ansi():
