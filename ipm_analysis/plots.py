@@ -131,7 +131,8 @@ def _token_ends(text: str) -> frozenset[int]:
 
 def short_label(text: str, max_chars: int = 16, *, ellipsis: str = "…") -> str:
     """``text`` cut to at most ``max_chars`` characters (ellipsis included) at a word boundary, never inside a
-    word: at the last punctuation or space if that keeps at least half, else at the last jieba token end."""
+    word: at the last punctuation or space if that keeps at least half, else at the last jieba token end (only
+    a first word longer than ``max_chars`` is cut, since there is no boundary before it)."""
     text = str(text).strip()
     if len(text) <= max_chars:
         return text
@@ -168,7 +169,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
     fig, ax = plt.subplots(figsize=figsize)
     values = matrix.to_numpy(dtype=float)
     hidden = (np.zeros(values.shape, bool) if mask is None
-              else mask.reindex(index=matrix.index, columns=matrix.columns).fillna(False).to_numpy(bool))
+              else mask.reindex(index=matrix.index, columns=matrix.columns, fill_value=False).to_numpy(bool))
     handles = []
     if presence:
         present = np.nan_to_num(values) > 0
@@ -302,7 +303,7 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: 
         for key, part in sub.groupby(hue, sort=False):
             part = part.sort_values(x, kind="stable")
             xs, ys = part[x].to_numpy(dtype=float), part[y].to_numpy(dtype=float)
-            hollow = part[flag].fillna(False).to_numpy(bool) if flag else np.zeros(len(part), bool)
+            hollow = part[flag].eq(True).to_numpy() if flag else np.zeros(len(part), bool)
             if join:
                 for s in _segments(xs, max_gap):
                     if s.stop - s.start > 1:
@@ -323,7 +324,7 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: 
     axes.flat[-1].legend(handles=handles, fontsize=8, ncols=2 if len(handles) > 6 else 1,
                          loc="upper left", bbox_to_anchor=(1.01, 1))
     notes = ["线段只连接相邻年份 / lines join consecutive years only"]
-    if flag and frame[flag].fillna(False).astype(bool).any():
+    if flag and frame[flag].eq(True).any():
         notes.append(flag_note)
     fig.supxlabel("；".join(notes), fontsize=7, color="#555555", x=0.01, ha="left")   # laid out, never overlaps
     fig.suptitle(title)
