@@ -34,6 +34,31 @@ def _print_summary(result) -> None:
             print(f"  {d.severity}: {where}: {d.message} [{d.code}]")
 
 
+def _report(args) -> int:
+    """Run the notebooks; one line per warning and per failed notebook, exit 1 if any failed."""
+    import warnings
+
+    from . import report
+
+    try:
+        paths = report.notebooks()
+        if args.notebook:
+            paths = report.select_notebooks(paths, args.notebook)
+        parameters = {name: report.parse_value(value) for name, value in args.parameter}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", report.UnknownParameterWarning)
+            try:
+                report.run_report(paths, parameters=parameters)
+            finally:
+                for w in caught:
+                    print(f"warning: {w.message}", file=sys.stderr)
+    except report.NotebookError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):  # `ipm-analysis build | head` ends quietly instead of with a traceback
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -46,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="skip the Excel-friendly CSV copies in data/processed/csv/ (they cost time at scale)")
     r = sub.add_parser("report", help="build, then execute every notebook and export figures and tables")
     r.add_argument("--force", action="store_true", help="rebuild the data ignoring the cache")
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="set a notebook parameter (papermill's -p: VALUE read as a Python literal or YAML, "
+                        "else a string); repeatable")
+    r.add_argument("--notebook", action="append", default=[], metavar="NN",
+                   help="run only this notebook (number, stem or file name); repeatable")
     sub.add_parser("check", help="build and exit non-zero if any document has an error diagnostic")
     args = parser.parse_args(argv)
 
@@ -65,13 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _print_summary(result)
     if args.command == "report":
-        from .report import NotebookError, run_report
-
-        try:
-            run_report()
-        except NotebookError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        return _report(args)
     if args.command == "check":
         return int((result.corpus.diagnostics["severity"] == "error").any())
     return 0

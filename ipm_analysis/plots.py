@@ -2,22 +2,26 @@
 
 The CJK font comes from a Python package (mplfonts ships Noto Sans CJK SC), registered with matplotlib at run
 time, so no system font is needed and no label turns into empty boxes. Chart functions take tidy frames from
-``ipm_analysis.analysis`` and return a matplotlib Figure; ``save_figure`` writes PNG (200 dpi) and SVG.
+``ipm_analysis.analysis`` and return a matplotlib Figure; ``save_figure`` writes PNG (200 dpi), SVG and PDF with
+their source in the metadata (see ``ipm_analysis.provenance``).
 """
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
-from . import config
+from . import config, provenance
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 200
+FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 @functools.cache
@@ -38,24 +42,107 @@ def use_cjk_font() -> str:
     return family
 
 
-def save_figure(fig: plt.Figure, name: str) -> list[Path]:
-    """Save ``fig`` as ``reports/figures/<name>.png`` (200 dpi) and ``.svg``; returns the paths."""
+def _replace_atomically(path: Path, write) -> Path:
+    """Call ``write(tmp)`` on a temp file beside ``path``, then rename it over ``path`` (never half-written)."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def save_figure(fig: plt.Figure, name: str, *, formats: tuple[str, ...] = FIGURE_FORMATS) -> list[Path]:
+    """Save ``fig`` as ``reports/figures/<name>.png`` (200 dpi), ``.svg`` and ``.pdf`` (fonts embedded as
+    TrueType, ``pdf.fonttype`` 42, so papers can edit the text); returns the paths.
+
+    Each file carries its source in its metadata (PNG text chunk, SVG ``<metadata>``, PDF info: notebook and
+    commit) and no date, so a rerun from the same inputs writes the same bytes. The figure is left open, so a
+    notebook still displays it inline; its layout is fixed at the first save (add nothing to it afterwards)."""
     out = config.figures_dir()
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{name}.png", out / f"{name}.svg"]
-    fig.savefig(paths[0], dpi=DPI)
-    # SVG metadata carries a date by default; drop it so reruns give identical files
-    fig.savefig(paths[1], metadata={"Date": None})
+    paths = []
+    # constrained layout moves things by ~1e-6 at every pass: settle it once, then fix it (layout engine
+    # "none"), so every format and every later save or display of the figure has the same positions
+    if not isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine | type(None)):
+        fig.draw_without_rendering()
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    # the SVG ids are hashed from a salt that is random by default; salt with the name for stable bytes
+    with plt.rc_context({"pdf.fonttype": 42, "svg.hashsalt": f"ipm-analysis:{name}"}):
+        for fmt in formats:
+            path = out / f"{name}.{fmt}"
+            _replace_atomically(path, lambda tmp, fmt=fmt: fig.savefig(
+                tmp, format=fmt, dpi=DPI, metadata=provenance.figure_metadata(fmt, name)))
+            provenance.record_output("figure", path)
+            paths.append(path)
     return paths
 
 
 def save_table(frame: pd.DataFrame, name: str) -> Path:
-    """Save ``frame`` as ``reports/tables/<name>.csv`` (UTF-8 with BOM, opens cleanly in Excel)."""
+    """Save ``frame`` as ``reports/tables/<name>.csv`` (UTF-8 with BOM, opens cleanly in Excel). The bytes are
+    the table's only: its source is recorded in ``reports/provenance.json``, not in the file."""
     out = config.tables_dir()
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{name}.csv"
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    path = _replace_atomically(out / f"{name}.csv",
+                               lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    provenance.record_output("table", path)
     return path
+
+
+PRESENT_LABEL = "出现 / present"
+ABSENT_LABEL = "未出现 / absent"
+MASK_LABEL = "尚未设立 / not yet founded"
+BLANK_LABEL = "未列名 / not named"
+PUNCTUATION = set("，。、；：！？（）《》“”‘’「」『』【】〔〕,.;:!?()[]<>\"' \u3000\t\n-—/·")
+
+
+def text_colour(rgba) -> str:
+    """Black or white, whichever contrasts more with a cell of colour ``rgba`` (WCAG relative luminance:
+    black above 0.179, where the two contrasts are equal)."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3])
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 else "white"
+
+
+def _integer_valued(values) -> bool:
+    v = pd.to_numeric(pd.Series(np.ravel(values)), errors="coerce").dropna()
+    return bool(len(v)) and bool(np.all(np.equal(np.mod(v, 1), 0)))
+
+
+def _integer_ticks(axis, values) -> None:
+    """Counts tick at whole numbers (never at 2.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    if _integer_valued(values):
+        axis.set_major_locator(MaxNLocator(integer=True))
+
+
+@functools.cache
+def _token_ends(text: str) -> frozenset[int]:
+    from .tokenize import tokenizer
+
+    ends, pos = set(), 0
+    for w in tokenizer().lcut(text, HMM=False):
+        pos += len(w)
+        ends.add(pos)
+    return frozenset(ends)
+
+
+def short_label(text: str, max_chars: int = 16, *, ellipsis: str = "…") -> str:
+    """``text`` cut to at most ``max_chars`` characters (ellipsis included) at a word boundary, never inside a
+    word: at the last punctuation or space if that keeps at least half, else at the last jieba token end (only
+    a first word longer than ``max_chars`` is cut, since there is no boundary before it)."""
+    text = str(text).strip()
+    if len(text) <= max_chars:
+        return text
+    room = max(1, max_chars - len(ellipsis))
+    cut = max((i for i in range(1, room + 1) if text[i - 1] in PUNCTUATION or text[i:i + 1] in PUNCTUATION),
+              default=0)
+    if cut < room / 2:
+        cut = max((e for e in _token_ends(text) if e <= room), default=0) or cut
+    head = text[:cut].rstrip("".join(PUNCTUATION))
+    return (head or text[:room]) + ellipsis   # one word longer than the room: cut it rather than show nothing
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -63,107 +150,224 @@ def save_table(frame: pd.DataFrame, name: str) -> Path:
 
 
 def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str = "{:.0f}",
-            colorbar_label: str = "", annotate: bool = True, figsize=None) -> plt.Figure:
-    """A labelled heatmap of a rows × columns frame (NaN cells left blank)."""
+            colorbar_label: str = "", annotate: bool = True, figsize=None, presence: bool = False,
+            mask: pd.DataFrame | None = None, mask_label: str = MASK_LABEL,
+            blank_label: str | None = None) -> plt.Figure:
+    """A labelled heatmap of a rows × columns frame (NaN cells left blank).
+
+    Annotations are black or white by contrast with each cell's own colour. ``presence=True`` draws cells with
+    a value > 0 as present and the others as absent, with a legend and no colour bar (for tables where every
+    count is 1). ``mask`` (a boolean frame aligned to ``matrix``) marks cells drawn hatched and labelled
+    ``mask_label`` in the legend (e.g. an agency not founded yet), apart from blank cells, which the legend
+    calls ``blank_label`` when given (e.g. "not named")."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
     use_cjk_font()
     n_rows, n_cols = matrix.shape
     figsize = figsize or (max(5, 1.0 * n_cols + 3), max(3, 0.32 * n_rows + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
     values = matrix.to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    varies = finite.size > 0 and finite.min() < finite.max()
-    # one value everywhere (e.g. presence by year): full colour from 0, and no colour bar (it would run 0.9-1.1)
-    scale = {} if varies or not finite.size else dict(vmin=min(0.0, finite[0]), vmax=max(0.0, finite[0]))
-    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto", **scale)
+    hidden = (np.zeros(values.shape, bool) if mask is None
+              else mask.reindex(index=matrix.index, columns=matrix.columns, fill_value=False).to_numpy(bool))
+    handles = []
+    if presence:
+        present = np.nan_to_num(values) > 0
+        colour = plt.get_cmap(cmap)(0.75)
+        im = ax.imshow(np.ma.masked_array(present.astype(float), ~present | hidden),
+                       cmap=ListedColormap([colour]), aspect="auto", vmin=0, vmax=1)
+        handles += [Patch(fc=colour, ec="#999999", label=PRESENT_LABEL),
+                    Patch(fc="white", ec="#999999", label=ABSENT_LABEL)]
+        varies = False
+    else:
+        finite = values[np.isfinite(values) & ~hidden]
+        varies = finite.size > 0 and finite.min() < finite.max()
+        # one value everywhere (e.g. presence by year): full colour from 0, and no colour bar (it would run 0.9-1.1)
+        scale = {} if varies or not finite.size else dict(vmin=min(0.0, finite[0]), vmax=max(0.0, finite[0]))
+        im = ax.imshow(np.ma.masked_array(values, ~np.isfinite(values) | hidden), cmap=cmap, aspect="auto",
+                       **scale)
+        if blank_label:
+            handles.append(Patch(fc="white", ec="#999999", label=blank_label))
+    if presence or hidden.any():   # cell edges, so neighbouring cells of one colour stay apart
+        ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
+        ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
+        ax.grid(which="minor", color="#dddddd", lw=0.6)
+        ax.tick_params(which="minor", length=0)
+    for i, j in zip(*np.nonzero(hidden)):
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///", lw=0.5))
+    if hidden.any():
+        handles.append(Patch(fc="#eeeeee", ec="#aaaaaa", hatch="///", label=mask_label))
     tilt = n_cols > 6 or max((len(str(c)) for c in matrix.columns), default=0) * n_cols > 40
     ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns], rotation=30 if tilt else 0,
                   ha="right" if tilt else "center")
     ax.set_yticks(range(n_rows), [str(i) for i in matrix.index])
-    if annotate and n_rows * n_cols <= 900:
-        vmax = np.nanmax(values) if np.isfinite(values).any() else 0
+    if annotate and not presence and n_rows * n_cols <= 900:
         for (i, j), v in np.ndenumerate(values):
-            if np.isfinite(v) and v != 0:
+            if np.isfinite(v) and v != 0 and not hidden[i, j]:
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
-                        color="white" if v > 0.6 * vmax else "black")
+                        color=text_colour(im.cmap(im.norm(v))))
     for j in range(n_cols):  # an all-empty column means "not applicable" (e.g. a plan naming no agencies)
-        if n_rows and np.isnan(values[:, j]).all():
+        if n_rows and np.isnan(values[:, j]).all() and not hidden[:, j].any():
             ax.text(j, (n_rows - 1) / 2, "无数据 / not applicable", rotation=90, ha="center", va="center",
                     fontsize=9, color="#777777")
     if varies:
         fig.colorbar(im, ax=ax, label=colorbar_label, shrink=0.8)
+    if handles:   # below the axes, so it never covers a cell
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08 if not tilt else -0.2),
+                  ncols=len(handles), fontsize=8, frameon=False)
     ax.set_title(title)
     return fig
 
 
 def grouped_barh(frame: pd.DataFrame, *, title: str, xlabel: str, figsize=None) -> plt.Figure:
-    """Horizontal grouped bars: index = categories (top to bottom), columns = series."""
+    """Horizontal grouped bars: index = categories (top to bottom), columns = series, drawn top to bottom in
+    each group in column order, as the legend lists them. Whole-number values get whole-number ticks."""
     use_cjk_font()
+    frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
     figsize = figsize or (10, max(3, 0.35 * len(frame) + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
-    frame.iloc[::-1].plot.barh(ax=ax, width=0.8)
+    # barh stacks rows and series bottom-up: reverse both so the first category and series come first
+    # from the top, keeping each series' colour (C0 for the first column)
+    colours = [f"C{i % 10}" for i in range(frame.shape[1])]
+    frame.iloc[::-1, ::-1].plot.barh(ax=ax, width=0.8, color=colours[::-1])
+    _integer_ticks(ax.xaxis, frame.to_numpy())
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     ax.set_title(title)
+    handles, labels = ax.get_legend_handles_labels()
     # outside the axes so it never covers a bar
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     return fig
 
 
 def small_multiples_barh(frame: pd.DataFrame, *, facet: str, label: str, value: str, title: str,
-                         ncols: int = 3, xlabel: str = "") -> plt.Figure:
-    """One horizontal bar chart per facet value (e.g. top terms per plan)."""
+                         ncols: int = 3, xlabel: str = "", sharex: bool = True,
+                         max_label_chars: int | None = None) -> plt.Figure:
+    """One horizontal bar chart per facet value (e.g. top terms per plan). ``sharex`` gives every panel the
+    same value axis (set False when the panels' values are not comparable); labels longer than
+    ``max_label_chars`` are shortened at a word boundary."""
     use_cjk_font()
     facets = list(dict.fromkeys(frame[facet]))
     nrows = int(np.ceil(len(facets) / ncols))
     per = frame.groupby(facet, sort=False).size().max()
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, max(2.5, 0.28 * per + 1) * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, max(2.5, 0.28 * per + 1) * nrows), squeeze=False,
+                             sharex=sharex)
     for ax, key in zip(axes.flat, facets):
         part = frame[frame[facet] == key].iloc[::-1]
-        ax.barh(part[label].astype(str), part[value], color="#3b6ea8")
+        labels = part[label].astype(str)
+        if max_label_chars:
+            labels = labels.map(lambda t: short_label(t, max_label_chars))
+        ax.barh(range(len(part)), part[value], color="#3b6ea8")
+        ax.set_yticks(range(len(part)), labels)
         ax.set_title(str(key), fontsize=10)
         ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x", labelbottom=True)   # shared axes still label every panel
         ax.set_xlabel(xlabel, fontsize=8)
+    if sharex:
+        _integer_ticks(axes.flat[0].xaxis, frame[value])
+    else:
+        for ax, key in zip(axes.flat, facets):
+            _integer_ticks(ax.xaxis, frame.loc[frame[facet] == key, value])
     for ax in list(axes.flat)[len(facets):]:
         ax.set_visible(False)
     fig.suptitle(title)
     return fig
 
 
-def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: str) -> plt.Figure:
-    """Lines of ``y`` over ``x``, one per ``hue`` value (e.g. a term's trajectory across years)."""
+def _segments(xs: np.ndarray, max_gap: float) -> list[slice]:
+    """Runs of consecutive points no more than ``max_gap`` apart (sorted ``xs``)."""
+    breaks = np.flatnonzero(np.diff(xs) > max_gap) + 1
+    bounds = [0, *breaks, len(xs)]
+    return [slice(a, b) for a, b in zip(bounds, bounds[1:])]
+
+
+def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: str, max_gap: float = 1,
+          flag: str | None = None, flag_note: str = "空心：出现少于5次 / hollow: fewer than 5 occurrences",
+          facet: str | None = None, joined: str | None = None) -> plt.Figure:
+    """``y`` over ``x`` at true spacing, one colour per ``hue`` value, a marker at every observation.
+
+    Points more than ``max_gap`` apart on ``x`` (years without a plan between them) are not joined: a line
+    means consecutive years, and a note under the chart says so. ``flag`` names a boolean column whose True
+    rows are drawn as hollow markers, explained by ``flag_note``. ``facet`` draws one panel per value of that
+    column (e.g. ``level``), sharing the y axis; if ``joined`` is given only that panel's points are joined by
+    lines (e.g. ``joined="national"``: local plans of different places stay points)."""
     use_cjk_font()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for key, part in frame.groupby(hue, sort=False):
-        ax.plot(part[x], part[y], marker="o", label=str(key))
-    ax.set_xticks(sorted(frame[x].unique()))
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=8, ncols=2)
+    panels = list(dict.fromkeys(frame[facet])) if facet else [None]
+    widths = [max(1, frame.loc[frame[facet] == p, x].nunique()) if facet else 1 for p in panels]
+    fig, axes = plt.subplots(1, len(panels), figsize=(8 + 1.2 * (len(panels) - 1), 4.5), sharey=True,
+                             squeeze=False, gridspec_kw={"width_ratios": [w + 1 for w in widths]})
+    colours = {key: f"C{i % 10}" for i, key in enumerate(dict.fromkeys(frame[hue]))}
+    for ax, panel in zip(axes.flat, panels):
+        sub = frame if panel is None else frame[frame[facet] == panel]
+        join = joined is None or panel == joined
+        for key, part in sub.groupby(hue, sort=False):
+            part = part.sort_values(x, kind="stable")
+            xs, ys = part[x].to_numpy(dtype=float), part[y].to_numpy(dtype=float)
+            hollow = part[flag].eq(True).to_numpy() if flag else np.zeros(len(part), bool)
+            if join:
+                for s in _segments(xs, max_gap):
+                    if s.stop - s.start > 1:
+                        ax.plot(xs[s], ys[s], color=colours[key], lw=1.6)
+            ax.scatter(xs[~hollow], ys[~hollow], color=colours[key], s=28, zorder=3)
+            ax.scatter(xs[hollow], ys[hollow], facecolors="white", edgecolors=colours[key], s=28, zorder=3,
+                       linewidths=1.4)
+        ticks = sorted(sub[x].unique())
+        ax.set_xticks(ticks, [str(int(t)) if float(t).is_integer() else str(t) for t in ticks])
+        if len(ticks) == 1:
+            ax.set_xlim(ticks[0] - 1, ticks[0] + 1)
+        if panel is not None:
+            ax.set_title(str(panel), fontsize=10)
+    axes.flat[0].set_ylabel(ylabel)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=c, marker="o", label=str(k)) for k, c in colours.items()]
+    axes.flat[-1].legend(handles=handles, fontsize=8, ncols=2 if len(handles) > 6 else 1,
+                         loc="upper left", bbox_to_anchor=(1.01, 1))
+    notes = ["线段只连接相邻年份 / lines join consecutive years only"]
+    if flag and frame[flag].eq(True).any():
+        notes.append(flag_note)
+    fig.supxlabel("；".join(notes), fontsize=7, color="#555555", x=0.01, ha="left")   # laid out, never overlaps
+    fig.suptitle(title)
     return fig
 
 
 def network(graph, *, title: str, weight: str = "weight", top_n: int = 25, seed: int = 0) -> plt.Figure:
-    """Draw a weighted co-responsibility graph: node size = weighted degree, edge width = weight."""
+    """Draw a co-responsibility graph with its hubs in the middle: nodes on concentric shells by strength
+    (weighted degree; the strongest at the centre, the next five around it, the rest outside), node size =
+    strength, edge width = the edges' ``weight`` attribute (1 where absent), arrows if the graph is directed.
+    Every label is drawn, on top of the edges. ``seed`` is kept for compatibility (the layout is fixed)."""
     import networkx as nx
 
     use_cjk_font()
     family = plt.rcParams["font.sans-serif"][0]
     strength = dict(graph.degree(weight=weight))
-    keep = sorted(strength, key=lambda n: (-strength[n], n))[:top_n]
+    keep = sorted(strength, key=lambda n: (-strength[n], str(n)))[:top_n]
     g = graph.subgraph(keep)
     fig, ax = plt.subplots(figsize=(9, 8))
     if g.number_of_nodes():
-        # Kamada-Kawai on unweighted distances spreads the dense core more evenly than a spring layout;
-        # seeded spring layout places disconnected parts deterministically
-        pos = (nx.kamada_kawai_layout(g) if nx.is_connected(g)
-               else nx.spring_layout(g, seed=seed, k=1.5 / np.sqrt(g.number_of_nodes())))
-        widths = [0.3 + 2.5 * d[weight] / max(1, max(dd[weight] for *_, dd in g.edges(data=True)))
-                  for *_, d in g.edges(data=True)]
-        nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.35, edge_color="#555555")
-        sizes = [60 + 900 * strength[n] / max(strength[k] for k in keep) for n in g.nodes]
-        nx.draw_networkx_nodes(g, pos, ax=ax, node_size=sizes, node_color="#f2a65a", alpha=0.9)
-        nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, font_family=family,
-                                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+        shells = [keep[:1], keep[1:6], keep[6:]]
+        pos = nx.shell_layout(g, nlist=[s for s in shells if s], rotate=0)
+        w = [float(d.get(weight, 1)) for *_, d in g.edges(data=True)]
+        top = max(w, default=1) or 1
+        widths = [0.3 + 3.0 * v / top for v in w]
+        top_strength = max(strength[k] for k in keep) or 1
+        sizes = {n: 120 + 1400 * strength[n] / top_strength for n in g.nodes}
+        arrows = dict(arrows=True, arrowstyle="-|>", arrowsize=10, node_size=[sizes[n] for n in g.nodes],
+                      connectionstyle="arc3,rad=0.08") if g.is_directed() else {}
+        nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.35, edge_color="#555555", **arrows)
+        nx.draw_networkx_nodes(g, pos, ax=ax, node_size=[sizes[n] for n in g.nodes], node_color="#f2a65a",
+                               alpha=0.9)
+        labels = nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, font_family=family,
+                                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
+                                                   alpha=0.8))
+        for text in labels.values():
+            text.set_zorder(5)   # above edges and nodes
+            text.set_clip_on(False)
+        note = "点大小 = 加权度，边宽 = 权重 / node size = strength, edge width = weight" + ("；箭头：牵头 → 参与 / arrow: lead → participant"
+                                                     if g.is_directed() else "")
+        ax.text(0, -0.02, note, transform=ax.transAxes, fontsize=7, color="#555555", va="top")
+        ax.set_aspect("equal")   # shells stay circles
+        ax.margins(0.12)
     ax.set_title(title)
     ax.axis("off")
     return fig

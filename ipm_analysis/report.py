@@ -1,20 +1,80 @@
-"""Execute every notebook headless and export it (executed .ipynb + HTML) next to the figures and tables.
+"""Execute the notebooks headless and export them (executed .ipynb + HTML with every chart inline) beside the
+figures, the tables and ``reports/provenance.json``.
 
-``python -m ipm_analysis report`` builds the data and then calls ``run_report()``. Notebooks run in order
-(``NN_name.ipynb``) with nbclient in the notebooks folder; a failing cell stops the report with a one-line
-message naming the notebook and the cell.
+``python -m ipm_analysis report`` builds the data and then calls ``run_report()``. Notebooks (``NN_name.ipynb``)
+run with nbclient in the notebooks folder, each in its own kernel over IPC (no TCP port, hence no "running over
+TCP without encryption" warning) with matplotlib's inline backend, so the charts they draw are in the executed
+notebook and its HTML.
+
+Parameters follow papermill's convention: values given with ``-p name value`` go into a code cell tagged
+``injected-parameters`` placed right after the cell tagged ``parameters``, and are recorded in the executed
+notebook under ``metadata.papermill.parameters``. A notebook gets only the parameters its ``parameters`` cell
+declares; a parameter no notebook of the run declares is a warning, not an error.
+
+One failing notebook does not stop the others. Its previous exports are removed and the partly executed
+notebook is written as ``<name>.failed.ipynb`` / ``.failed.html`` with a banner naming the failing cell; figures
+and tables it made in an earlier run and did not remake are removed, since they are no longer current. The
+report then raises ``NotebookError`` with one line per failure (notebook, cell, error, without colour codes).
 """
 from __future__ import annotations
 
+import ast
+import asyncio
+import json
 import os
+import re
+import tempfile
+import threading
 import time
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
+from . import config, provenance
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")   # CSI sequences: IPython's coloured tracebacks
+_print_lock = threading.Lock()
 
 
 class NotebookError(RuntimeError):
-    """A notebook cell failed; the message names the notebook and the cell."""
+    """One or more notebooks failed; the message has one line per failure naming notebook, cell and error."""
+
+    def __init__(self, message: str, results: list[NotebookResult] | None = None):
+        super().__init__(message)
+        self.results = results or []
+
+
+class UnknownParameterWarning(UserWarning):
+    """A parameter was passed that no notebook of the run declares in its ``parameters`` cell."""
+
+
+@dataclass
+class NotebookResult:
+    """What became of one notebook: its executed export (None if it failed), parameters and outputs."""
+
+    path: Path
+    executed: Path | None
+    seconds: float
+    parameters: dict = field(default_factory=dict)
+    error: str | None = None
+    outputs: list[dict] = field(default_factory=list)
+    default_parameters: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes."""
+    return ANSI.sub("", text)
 
 
 def notebooks(folder: Path | None = None) -> list[Path]:
@@ -23,55 +83,258 @@ def notebooks(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def execute_notebook(path: Path, out_dir: Path, *, timeout: int = 600) -> Path:
-    """Execute one notebook; write ``out_dir/<name>.ipynb`` and ``.html``; return the executed path."""
+def select_notebooks(paths: list[Path], wanted: list[str]) -> list[Path]:
+    """The notebooks matching ``wanted`` (``04``, ``04_agency_load`` or ``04_agency_load.ipynb``), in run order;
+    an unmatched name is an error naming the notebooks there are."""
+    chosen = []
+    for w in wanted:
+        hits = [p for p in paths if w in (p.name, p.stem, p.stem.split("_")[0])]
+        if not hits:
+            raise NotebookError(f"no notebook matches {w!r} (there are: {', '.join(p.stem for p in paths)})")
+        chosen += hits
+    return [p for p in paths if p in chosen]
+
+
+def parse_value(text: str):
+    """A ``-p`` value as papermill reads it: a Python literal (``None``, ``3``, ``['a', 'b']``), else YAML
+    (``null``, ``[a, b]``), else the string itself."""
+    import yaml
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        pass
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    # YAML 1.1 reads 2018_01 as an int and dates as date objects; keep such values as typed
+    return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else text
+
+
+def _cell_tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def declared_parameters(nb) -> dict:
+    """Names assigned in the cell tagged ``parameters``, with their default (a literal, else its source)."""
+    cell = next((c for c in nb.cells if c.cell_type == "code" and PARAMETERS_TAG in _cell_tags(c)), None)
+    if cell is None:
+        return {}
+    tree = ast.parse(cell.source)
+    declared = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and node.value is not None:
+                try:
+                    declared[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    declared[target.id] = ast.get_source_segment(cell.source, node.value)
+    return declared
+
+
+def inject_parameters(nb, parameters: dict) -> int | None:
+    """Insert (or replace) the cell tagged ``injected-parameters`` after the ``parameters`` cell (at the top if
+    there is none); returns its index, or None if ``parameters`` is empty. Modifies ``nb``."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+
+    nb.cells = [c for c in nb.cells if INJECTED_TAG not in _cell_tags(c)]
+    if not parameters:
+        return None
+    lines = ["# Parameters"] + [f"{k} = {v!r}" for k, v in parameters.items()]
+    cell = nbformat.v4.new_code_cell("\n".join(lines) + "\n", metadata={"tags": [INJECTED_TAG]})
+    cell["id"] = INJECTED_TAG   # a fixed id: a random one would make two runs differ
+    at = next((i + 1 for i, c in enumerate(nb.cells) if PARAMETERS_TAG in _cell_tags(c)), 0)
+    nb.cells.insert(at, cell)
+    return at
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export(nb, target: Path) -> None:
+    """Write ``nb`` to ``target`` (.ipynb) and its HTML beside it, each through a temp file."""
+    import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(path, as_version=4)
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        cell = next((i for i, c in enumerate(nb.cells)
-                     if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))),
-                    None)
-        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise NotebookError(f"{path.name}: cell {cell} failed: {last}") from None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / path.name
-    nbformat.write(nb, executed)
+    _write_atomically(target, nbformat.writes(nb))
     html, _ = HTMLExporter().from_notebook_node(nb)
-    executed.with_suffix(".html").write_text(html, encoding="utf-8")
-    return executed
+    _write_atomically(target.with_suffix(".html"), html)
+
+
+def _failure_line(path: Path, nb, injected_at: int | None, exc: BaseException) -> str:
+    """``name: cell N (first line of it): Error: message`` with N counted in the source notebook (1-based)."""
+    at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+               and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        error = f"{ename}: {evalue}" if evalue else ename
+    else:
+        text = str(exc).strip()
+        error = f"{type(exc).__name__}: {text.splitlines()[-1]}" if text else type(exc).__name__
+    error = " ".join(strip_ansi(error).split())
+    if at is None:
+        return f"{path.name}: {error}"
+    number = at + 1 - (injected_at is not None and at > injected_at)
+    if injected_at is not None and at == injected_at:
+        where = "the injected parameters"
+    else:
+        first = next((ln.strip() for ln in nb.cells[at].source.splitlines() if ln.strip()), "")
+        where = f"cell {number} ({first[:50] + ('…' if len(first) > 50 else '')})"
+    return f"{path.name}: {where}: {error}"
+
+
+def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = None, timeout: int = 600,
+                     ipc_dir: Path | None = None) -> NotebookResult:
+    """Execute one notebook with ``parameters`` injected; export ``out_dir/<name>.ipynb`` and ``.html`` (or
+    the ``.failed`` pair, see the module docstring); never raises for a failing cell."""
+    import nbformat
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    t0 = time.perf_counter()
+    nb = nbformat.read(path, as_version=4)
+    declared = declared_parameters(nb)
+    parameters = {k: v for k, v in (parameters or {}).items() if k in declared}
+    injected_at = inject_parameters(nb, parameters)
+    nb.metadata["papermill"] = {"input_path": f"notebooks/{path.name}", "output_path": f"{path.stem}.ipynb",
+                                "default_parameters": declared, "parameters": parameters}
+    ipc_dir = Path(ipc_dir or tempfile.gettempdir())
+    # IPC sockets are files named <ip>-<port>: a prefix per notebook keeps parallel kernels apart
+    cfg = Config({"KernelManager": {"transport": "ipc", "ip": str(ipc_dir / path.stem)}})
+    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND, "JUPYTER_PLATFORM_DIRS": "1",
+           **provenance.kernel_environment(path.stem)}
+    provenance.clear_sidecar(path.stem)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", config=cfg,
+                            resources={"metadata": {"path": str(path.parent)}})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target, failed = out_dir / path.name, out_dir / f"{path.stem}.failed.ipynb"
+    try:
+        # a loop of our own, closed at the end (the sync wrapper leaves one per worker thread unclosed)
+        asyncio.run(client.async_execute(env=env))
+    except Exception as exc:  # a cell error, a timeout or a dead kernel: this notebook failed, the rest go on
+        line = _failure_line(path, nb, injected_at, exc)
+        for stale in (target, target.with_suffix(".html")):
+            stale.unlink(missing_ok=True)
+        nb.metadata["ipm_analysis"] = {"status": "failed", "error": line}
+        banner = nbformat.v4.new_markdown_cell(
+            f"**FAILED: this notebook did not run to the end.** `{line}`\n\n"
+            "Outputs stop at the failing cell; figures and tables after it are not current.")
+        banner["id"] = "report-failed"
+        nb.cells.insert(0, banner)
+        _export(nb, failed)
+        return NotebookResult(path, None, time.perf_counter() - t0, parameters, line,
+                              provenance.read_sidecar(path.stem), declared)
+    nb.metadata["ipm_analysis"] = {"status": "ok"}
+    _export(nb, target)
+    for stale in (failed, failed.with_suffix(".html")):
+        stale.unlink(missing_ok=True)
+    return NotebookResult(path, target, time.perf_counter() - t0, parameters, None,
+                          provenance.read_sidecar(path.stem), declared)
+
+
+def _previous_record() -> dict:
+    """The last report's provenance.json (empty if none or unreadable)."""
+    try:
+        return json.loads((config.reports_dir() / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _remove_stale(result: NotebookResult, before: list[str]) -> list[str]:
+    """Delete what a failed notebook made last time and did not remake (it is no longer current)."""
+    remade = {o["path"] for o in result.outputs}
+    root = config.reports_dir().resolve()
+    removed = []
+    for rel in before:
+        path = (root / rel).resolve()
+        if rel not in remade and path.is_relative_to(root) and path.exists():
+            path.unlink()
+            removed.append(rel)
+    return removed
 
 
 def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, timeout: int = 600,
-               jobs: int | None = None) -> list[Path]:
-    """Execute the notebooks (``jobs`` kernels at a time, default one per core), printing the time each took;
-    returns the executed notebooks in run order. Notebooks only read the processed tables and write
-    distinct figures, so they are independent of each other."""
+               jobs: int | None = None, parameters: dict | None = None) -> list[NotebookResult]:
+    """Execute the notebooks (``jobs`` kernels at a time, default one per core) with ``parameters``, printing
+    one line per notebook (name, seconds, ok/failed) and writing ``reports/provenance.json``; returns one
+    result per notebook in run order, or raises ``NotebookError`` after all have run if any failed.
+    Notebooks only read the processed tables and write distinct figures, so they are independent."""
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir = Path(out_dir or config.executed_notebooks_dir())
     paths = list(paths or notebooks())
     if not paths:
         raise NotebookError(f"no notebooks (NN_name.ipynb) found in {config.notebooks_dir()}")
+    parameters = dict(parameters or {})
+    for name, value in parameters.items():   # the executed notebook and provenance.json record them as JSON
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise NotebookError(f"parameter {name!r}: {value!r} is not a JSON value (a set or bytes cannot "
+                                "be recorded; use a list)") from None
+    _warn_undeclared(paths, parameters)
     jobs = jobs or min(len(paths), os.cpu_count() or 1) or 1
+    previous = _previous_record()
+    before = {nb["name"]: [o["path"] for o in nb.get("outputs", [])] for nb in previous.get("notebooks", [])}
 
-    def one(path: Path) -> Path:
-        t0 = time.perf_counter()
-        executed = execute_notebook(path, out_dir, timeout=timeout)
-        print(f"  {path.name:<40} {time.perf_counter() - t0:6.1f} s", flush=True)
-        return executed
+    with tempfile.TemporaryDirectory(prefix="ipm-kernels-") as ipc_dir:
+        def one(path: Path) -> NotebookResult:
+            t0 = time.perf_counter()
+            try:
+                result = execute_notebook(path, out_dir, parameters=parameters, timeout=timeout,
+                                          ipc_dir=Path(ipc_dir))
+            except Exception as exc:  # an unreadable notebook, a kernel that cannot start: this one fails
+                error = " ".join(strip_ansi(str(exc)).split()) or type(exc).__name__
+                result = NotebookResult(path, None, time.perf_counter() - t0,
+                                        error=f"{path.name}: {type(exc).__name__}: {error}")
+            with _print_lock:
+                print(f"  {path.name:<40} {result.seconds:6.1f} s  {'ok' if result.ok else 'FAILED'}",
+                      flush=True)
+            return result
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        done = list(pool.map(one, paths))
-    figures = sorted(config.figures_dir().glob("*.png")) if config.figures_dir().exists() else []
-    tables = sorted(config.tables_dir().glob("*.csv")) if config.tables_dir().exists() else []
-    print(f"reports/: {len(done)} notebooks, {len(figures)} figures (PNG+SVG), {len(tables)} tables")
-    return done
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, paths))
+
+    removed = [rel for r in results if not r.ok for rel in _remove_stale(r, before.get(r.path.stem, []))]
+    ran = [{"name": r.path.stem, "status": "ok" if r.ok else "failed", "error": r.error,
+            "default_parameters": r.default_parameters, "parameters": r.parameters, "outputs": r.outputs}
+           for r in results]
+    # a run of some notebooks (--notebook) keeps the others' entries, marked with the commit that made them
+    carried = [{**nb, "carried_over_from_commit": nb.get("carried_over_from_commit",
+                                                         previous.get("git", {}).get("commit"))}
+               for nb in previous.get("notebooks", []) if nb["name"] not in {r["name"] for r in ran}]
+    record = provenance.build_record(sorted(ran + carried, key=lambda nb: nb["name"]))
+    provenance.write_json_atomic(record, config.reports_dir() / "provenance.json")
+    failed = [r for r in results if not r.ok]
+    print(f"reports/: {len(results) - len(failed)} of {len(results)} notebooks ok, "
+          f"{len(record['figures'])} figure files, {len(record['tables'])} tables, provenance.json"
+          + (f"; failed: {', '.join(r.path.stem for r in failed)}" if failed else "")
+          + (f"; removed {len(removed)} stale output(s) of the failed" if removed else ""))
+    if failed:
+        raise NotebookError("\n".join(r.error for r in failed), results)
+    return results
+
+
+def _warn_undeclared(paths: list[Path], parameters: dict) -> None:
+    import nbformat
+
+    declared = set()
+    for path in paths:
+        try:
+            declared |= set(declared_parameters(nbformat.read(path, as_version=4)))
+        except Exception:  # an unreadable notebook fails when it runs, with its own message
+            continue
+    for name in parameters:
+        if name not in declared:
+            warnings.warn(f"parameter {name!r} is not declared by "
+                          f"{'any of ' if len(paths) > 1 else ''}{', '.join(p.stem for p in paths)}; ignored",
+                          UnknownParameterWarning, stacklevel=3)

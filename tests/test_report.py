@@ -1,12 +1,20 @@
-"""ipm_analysis.report: every notebook executes headless and exports the figures the report promises."""
+"""ipm_analysis.report: notebooks execute headless with their charts inline, take parameters, survive a failing
+neighbour, and leave a provenance record."""
 from __future__ import annotations
 
+import argparse
+import base64
+import contextlib
+import io
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
+from PIL import Image
 
-from ipm_analysis import report
+from ipm_analysis import __main__ as cli
+from ipm_analysis import provenance, report
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 FIGURES = [
@@ -15,25 +23,218 @@ FIGURES = [
     "lead_vs_participating_2020", "agency_load_by_successor_2017_2020", "co_responsibility_network_2020",
     "qingdao_alignment_heatmap_2017", "qingdao_reuse_share_per_task", "qingdao_vs_national_agency_load",
 ]
+V4 = nbformat.v4
 
 
-@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
-def test_notebooks_committed_without_outputs(path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code)
+def _notebook(*cells) -> nbformat.NotebookNode:
+    nb = V4.new_notebook()
+    nb.cells = list(cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def _params(source: str):
+    return V4.new_code_cell(source, metadata={"tags": ["parameters"]})
+
+
+CHART = """\
+import matplotlib.pyplot as plt
+import pandas as pd
+from ipm_analysis import plots
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.plot([1, 2, 3], [n or 0, 1, 0])
+plots.save_figure(fig, {name!r})
+plots.save_table(pd.DataFrame({{"n": [n]}}), {name!r});
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A project with two tiny notebooks, reported twice: first both succeed, then (``fail=True``) the
+    second fails between its two figures."""
+    root = tmp_path_factory.mktemp("tiny")
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "data" / "raw" / "manifest.csv").write_text("doc_id,file\na,a.txt\n", encoding="utf-8")
+    (root / "data" / "raw" / "a.txt").write_text("计划", encoding="utf-8")
+    nbdir = root / "notebooks"
+    nbdir.mkdir()
+    nbformat.write(_notebook(V4.new_markdown_cell("# good"), _params("n = None  # None: from the corpus"),
+                             V4.new_code_cell(CHART.format(name="good_chart"))), nbdir / "01_good.ipynb")
+    nbformat.write(_notebook(_params("n = 1\nfail = False"), V4.new_code_cell(CHART.format(name="flaky_early")),
+                             V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
+                             V4.new_code_cell(CHART.format(name="flaky_late"))), nbdir / "02_flaky.ipynb")
+    reports = root / "reports"
+    args = argparse.Namespace(notebook=[], parameter=[["n", "3"], ["fail", "True"], ["undeclared", "[a, b]"]])
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:   # only while the reports run: other modules share the session
+        mp.setenv("IPM_ANALYSIS_ROOT", str(root))
+        first = report.run_report(report.notebooks(), parameters={"n": 3}, jobs=2)
+        snapshot = {p.relative_to(reports).as_posix(): p.read_bytes() for p in reports.rglob("*") if p.is_file()}
+        with contextlib.redirect_stderr(err):
+            code = cli._report(args)
+    return {"root": root, "reports": reports, "first": first, "snapshot": snapshot, "code": code,
+            "stderr": err.getvalue()}
+
+
+def test_html_carries_the_chart_inline(tiny):
+    executed = nbformat.read(tiny["reports"] / "notebooks" / "01_good.ipynb", as_version=4)
+    images = [o["data"]["image/png"] for c in executed.cells if c.cell_type == "code"
+              for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1        # the figure was displayed although save_figure had run
+    html = (tiny["reports"] / "notebooks" / "01_good.html").read_text(encoding="utf-8")
+    payload = images[0].replace("\n", "")
+    assert f'src="data:image/png;base64,{payload[:200]}' in html.replace("\n", "")
+    assert base64.b64decode(payload).startswith(b"\x89PNG")
+
+
+def test_parameters_injected_after_the_parameters_cell_and_recorded(tiny):
+    executed = nbformat.read(tiny["reports"] / "notebooks" / "01_good.ipynb", as_version=4)
+    tags = [c.metadata.get("tags", []) for c in executed.cells]
+    assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
+    assert executed.cells[2].source == "# Parameters\nn = 3\n"
+    assert executed.metadata["papermill"]["parameters"] == {"n": 3}
+    assert executed.metadata["papermill"]["default_parameters"] == {"n": None}
+    assert tiny["first"][0].parameters == {"n": 3}
+
+
+def test_a_failing_notebook_leaves_the_others_and_is_marked(tiny):
+    nbs = tiny["reports"] / "notebooks"
+    assert tiny["code"] == 1
+    errors = [ln for ln in tiny["stderr"].splitlines() if ln.startswith("error:")]
+    assert errors == ["error: 02_flaky.ipynb: cell 3 (if fail:): ValueError: bad red value"]
+    assert "\x1b" not in tiny["stderr"]
+    # the good notebook was exported again; the failed one's exports are gone, a marked copy instead
+    assert (nbs / "01_good.html").exists() and (nbs / "01_good.ipynb").exists()
+    assert not (nbs / "02_flaky.ipynb").exists() and not (nbs / "02_flaky.html").exists()
+    assert "notebooks/02_flaky.ipynb" in tiny["snapshot"]       # it existed after the first run
+    failed = nbformat.read(nbs / "02_flaky.failed.ipynb", as_version=4)
+    assert failed.metadata["ipm_analysis"]["status"] == "failed"
+    assert failed.cells[0].source.startswith("**FAILED")
+    assert (nbs / "02_flaky.failed.html").exists()
+    # the figure made before the failing cell is current; the one after it is removed, not left stale
+    figures = tiny["reports"] / "figures"
+    assert (figures / "flaky_early.png").exists() and not (figures / "flaky_late.png").exists()
+    assert "figures/flaky_late.png" in tiny["snapshot"]
+    assert not list(nbs.glob(".*.tmp"))          # atomic writes leave no temp file behind
+
+
+def test_undeclared_parameter_warns_not_fails(tiny):
+    assert "warning: parameter 'undeclared' is not declared by any of 01_good, 02_flaky; ignored" in tiny["stderr"]
+    with pytest.warns(report.UnknownParameterWarning):
+        report._warn_undeclared(report.notebooks(tiny["root"] / "notebooks"), {"nope": 1})
+
+
+def test_provenance_names_the_notebook_of_every_output(tiny):
+    record = json.loads((tiny["reports"] / "provenance.json").read_text(encoding="utf-8"))
+    assert {"git", "python", "packages", "inputs", "notebooks", "figures", "tables"} <= record.keys()
+    assert set(record["git"]) == {"commit", "dirty"}
+    assert record["packages"]["matplotlib"] and record["packages"]["nbclient"]
+    assert set(record["inputs"]) == {"manifest.csv", "a.txt"}
+    assert record["inputs"]["a.txt"] == provenance.sha256(tiny["root"] / "data" / "raw" / "a.txt")
+    assert record["figures"]["figures/good_chart.pdf"]["notebook"] == "01_good"
+    assert record["figures"]["figures/flaky_early.svg"]["notebook"] == "02_flaky"
+    assert record["tables"]["tables/good_chart.csv"]["notebook"] == "01_good"
+    by_name = {nb["name"]: nb for nb in record["notebooks"]}
+    assert by_name["01_good"]["status"] == "ok" and by_name["01_good"]["parameters"] == {"n": 3}
+    assert by_name["02_flaky"]["status"] == "failed"
+    assert by_name["02_flaky"]["default_parameters"] == {"n": 1, "fail": False}
+    assert by_name["02_flaky"]["parameters"] == {"n": 3, "fail": True}
+    png = Image.open(tiny["reports"] / "figures" / "good_chart.png")
+    assert "notebooks/01_good.ipynb" in png.text["Source"]
+    assert png.text["Commit"] == (record["git"]["commit"] or "")
+    # the table's bytes are the table only
+    assert (tiny["reports"] / "tables" / "good_chart.csv").read_bytes() == b"\xef\xbb\xbfn\n3\n"
+
+
+def test_rerun_gives_identical_figures_and_tables(tiny):
+    """The first run's good notebook and the second's (same parameters, same inputs) wrote the same bytes."""
+    for name in ["figures/good_chart.png", "figures/good_chart.svg", "figures/good_chart.pdf",
+                 "tables/good_chart.csv"]:
+        assert (tiny["reports"] / name).read_bytes() == tiny["snapshot"][name], name
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("None", None), ("3", 3), ("0.5", 0.5), ("True", True),
+    ("['2017_national', '2020_national']", ["2017_national", "2020_national"]),
+    ("[a, b]", ["a", "b"]),            # YAML flow list
+    ("null", None),                    # YAML null
+    ("2020_national", "2020_national"),
+    ("剑网", "剑网"),
+    ("2018_01", 201801),               # Python (and papermill's int()) allow underscores in numbers
+])
+def test_parse_value(text, expected):
+    assert report.parse_value(text) == expected
+
+
+def test_inject_parameters_replaces_a_previous_injection():
+    nb = _notebook(V4.new_markdown_cell("t"), _params("a = None\nb: int = 2\nc = len('x')"), V4.new_code_cell("a"))
+    assert report.declared_parameters(nb) == {"a": None, "b": 2, "c": "len('x')"}
+    assert report.inject_parameters(nb, {"a": [1]}) == 2
+    assert report.inject_parameters(nb, {"a": "x"}) == 2
+    assert [c.source for c in nb.cells].count("# Parameters\na = 'x'\n") == 1 and len(nb.cells) == 4
+
+
+def test_select_notebooks(tmp_path):
+    for name in ["01_a.ipynb", "02_b.ipynb", "03_c.ipynb"]:
+        (tmp_path / name).write_text("{}")
+    paths = report.notebooks(tmp_path)
+    assert [p.name for p in report.select_notebooks(paths, ["03", "01_a"])] == ["01_a.ipynb", "03_c.ipynb"]
+    with pytest.raises(report.NotebookError, match="no notebook matches '9'"):
+        report.select_notebooks(paths, ["9"])
+
+
+def test_a_parameter_that_cannot_be_recorded_is_an_error(tmp_path):
+    nbformat.write(_notebook(_params("x = None")), tmp_path / "01_a.ipynb")
+    with pytest.raises(report.NotebookError, match="parameter 'x'"):
+        report.run_report(report.notebooks(tmp_path), parameters={"x": {1, 2}})
+
+
+def test_an_unreadable_notebook_fails_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    (tmp_path / "01_broken.ipynb").write_text("{not json", encoding="utf-8")
+    with pytest.raises(report.NotebookError, match=r"^01_broken.ipynb: \w+") as info:
+        report.run_report(report.notebooks(tmp_path), out_dir=tmp_path / "out")
+    assert [r.ok for r in info.value.results] == [False]
+    assert "\n" not in str(info.value)
+
+
+def test_cli_reads_parameters_and_notebook_choice(monkeypatch):
+    from types import SimpleNamespace
+
+    import ipm_analysis.tables as tables
+
+    monkeypatch.setattr(tables, "build", lambda **kw: SimpleNamespace(corpus=None))
+    monkeypatch.setattr(tables, "write_csv", lambda corpus: None)
+    monkeypatch.setattr(cli, "_print_summary", lambda result: None)
+    monkeypatch.setattr(report, "notebooks", lambda: [Path("01_a.ipynb"), Path("04_b.ipynb")])
+    seen = {}
+    monkeypatch.setattr(report, "run_report", lambda paths, parameters: seen.update(paths=paths, p=parameters))
+    argv = ["report", "-p", "top_n", "20", "-p", "plans", "[a, b]", "-p", "focus_plan", "None", "--notebook", "04"]
+    assert cli.main(argv) == 0
+    assert seen == {"paths": [Path("04_b.ipynb")], "p": {"top_n": 20, "plans": ["a", "b"], "focus_plan": None}}
+
+
+def test_strip_ansi():
+    assert report.strip_ansi("\x1b[0;31mValueError\x1b[0m: x\x1b[1;32m") == "ValueError: x"
 
 
 def test_report_runs_every_notebook(corpus, project_copy, monkeypatch):
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(project_copy))   # the kernels inherit it
     done = report.run_report(report.notebooks(NOTEBOOKS))
-    assert [p.name for p in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
+    assert [r.name for r in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
+    assert all(r.ok for r in done)
     out = project_copy / "reports"
     for name in FIGURES:
-        assert (out / "figures" / f"{name}.png").exists(), name
-        assert (out / "figures" / f"{name}.svg").exists(), name
-    assert (out / "notebooks" / "01_corpus_overview.html").exists()
+        for fmt in ["png", "svg", "pdf"]:
+            assert (out / "figures" / f"{name}.{fmt}").exists(), (name, fmt)
+    for r in done:   # every chart a notebook saved is displayed in its HTML
+        executed = nbformat.read(r.executed, as_version=4)
+        shown = sum("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
+        saved = sum(o["path"].endswith(".png") for o in r.outputs if o["kind"] == "figure")
+        assert shown >= saved, r.name
+        assert r.executed.with_suffix(".html").exists()
+    record = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert record["figures"]["figures/agency_load_heatmap.png"]["notebook"] == "04_agency_load"
     assert (out / "tables" / "agency_load.csv").exists()
 
 
