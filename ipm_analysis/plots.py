@@ -377,13 +377,6 @@ def network(graph, *, title: str, weight: str = "weight", top_n: int = 25, seed:
 # lineage and agencies (issue 13)
 
 
-def _text_colour(rgba) -> str:
-    """Black or white, whichever contrasts more with a cell colour (WCAG relative luminance)."""
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
-    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return "black" if luminance > 0.179 else "white"
-
-
 def lineage_chart(tasks: pd.DataFrame, labels: pd.Series | None = None, *, title: str,
                   cmap: str = "viridis_r", titles: bool = True) -> plt.Figure:
     """Aligned task matrix of a national lineage (``lineage.national_lineage(...).tasks``).
@@ -466,7 +459,7 @@ def adjacency_heatmap(frame: pd.DataFrame, *, title: str, cmap: str = "Blues", f
             v = values[i, j]
             if np.isfinite(v) and v > 0:
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=label_size,
-                        color=_text_colour(image.cmap(image.norm(v))))
+                        color=text_colour(image.cmap(image.norm(v))))
     ax.set_xticks(range(len(frame.columns)), frame.columns, rotation=90, fontsize=8)
     ax.set_yticks(range(len(frame.index)), frame.index, fontsize=8)
     fig.colorbar(image, ax=ax, shrink=0.6, label="权重")
