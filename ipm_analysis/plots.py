@@ -165,7 +165,10 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
 
     use_cjk_font()
     n_rows, n_cols = matrix.shape
-    figsize = figsize or (max(5, 1.0 * n_cols + 3), max(3, 0.32 * n_rows + 1.5))
+    # the row labels take width of their own: without it long agency names squeeze the columns together
+    row_chars = max((len(str(i)) for i in matrix.index), default=0)
+    col_chars = max((len(str(c)) for c in matrix.columns), default=0)
+    figsize = figsize or (max(5, 1.0 * n_cols + 3 + 0.14 * row_chars), max(3, 0.32 * n_rows + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
     values = matrix.to_numpy(dtype=float)
     hidden = (np.zeros(values.shape, bool) if mask is None
@@ -197,7 +200,8 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///", lw=0.5))
     if hidden.any():
         handles.append(Patch(fc="#eeeeee", ec="#aaaaaa", hatch="///", label=mask_label))
-    tilt = n_cols > 6 or max((len(str(c)) for c in matrix.columns), default=0) * n_cols > 40
+    # a column is about one inch wide: labels of more than ~5 CJK characters overlap unless tilted
+    tilt = n_cols > 6 or col_chars > 5 or col_chars * n_cols > 40
     ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns], rotation=30 if tilt else 0,
                   ha="right" if tilt else "center")
     ax.set_yticks(range(n_rows), [str(i) for i in matrix.index])
