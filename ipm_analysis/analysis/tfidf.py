@@ -1,4 +1,9 @@
-"""TF-IDF topic shifts: distinctive terms, plan similarity, emerging/fading terms, keyness and NMF topics.
+"""TF-IDF: term weights, plan similarity and NMF topics.
+
+Keyness, distinctive terms and emerging/fading terms live in ``analysis/keyness.py``: with a handful of plans,
+smoothed idf ranges over 1.0-2.1 only, so TF-IDF weights re-rank frequency and do not find what is distinctive
+of a plan (``distinctive_terms`` here is kept for TF-IDF's own sake and for notebook 03 until it moves to
+``keyness.distinctive_terms``). ``keyness`` and ``emerging_fading`` are importable from here as before.
 
 All functions take the `tokens` table and work on content tokens (``keywords.content_tokens``), i.e. with the
 package's jieba tokenizer, never a second one. Everything is deterministic: sorted vocabularies, fixed seeds.
@@ -11,6 +16,7 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from .keyness import emerging_fading, keyness  # noqa: F401  (their former home; notebook 03 imports them here)
 from .keywords import content_tokens
 
 
@@ -35,7 +41,8 @@ def tfidf(tokens: pd.DataFrame, *, unit: str = "doc_id", min_df: int = 1) -> tup
 
 
 def distinctive_terms(tokens: pd.DataFrame, n: int = 15) -> pd.DataFrame:
-    """The ``n`` terms with the highest TF-IDF weight in each plan: doc_id, rank, token, tfidf."""
+    """The ``n`` terms with the highest TF-IDF weight in each plan: doc_id, rank, token, tfidf. On a few plans
+    this is close to the frequency ranking; ``keyness.distinctive_terms`` is the distinctive-terms analysis."""
     matrix, _ = tfidf(tokens)
     long = (matrix.rename_axis(index="doc_id", columns="token").stack().rename("tfidf").reset_index())
     long = long[long["tfidf"] > 0].sort_values(["doc_id", "tfidf", "token"], ascending=[True, False, True])
@@ -57,53 +64,6 @@ def similarity_matrix(sim: pd.DataFrame, order: list[str] | None = None) -> pd.D
     if order:
         matrix = matrix.loc[order, order]
     return matrix
-
-
-def keyness(tokens: pd.DataFrame, target: list[str], reference: list[str], *, min_count: int = 3) -> pd.DataFrame:
-    """Keyness of each term in the ``target`` plans against the ``reference`` plans.
-
-    Columns: token, n_target, n_reference, ll (Dunning's log-likelihood G², Rayson & Garside 2000), log_ratio
-    (Hardie 2014: log2 of the ratio of relative frequencies, +0.5 smoothing), and the log-odds ratio with an
-    informative Dirichlet prior (Monroe, Colaresi & Quinn 2008): delta, z. Positive = more typical of target.
-    """
-    content = content_tokens(tokens)
-    a = content[content["doc_id"].isin(target)]["token"].value_counts()
-    b = content[content["doc_id"].isin(reference)]["token"].value_counts()
-    prior = content["token"].value_counts()          # the whole corpus is the prior
-    frame = pd.DataFrame({"n_target": a, "n_reference": b}).fillna(0).astype("int64")
-    frame = frame[(frame["n_target"] + frame["n_reference"]) >= min_count]
-    na, nb = a.sum(), b.sum()
-    e1 = na * (frame["n_target"] + frame["n_reference"]) / (na + nb)
-    e2 = nb * (frame["n_target"] + frame["n_reference"]) / (na + nb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ll = 2 * (np.where(frame["n_target"] > 0, frame["n_target"] * np.log(frame["n_target"] / e1), 0)
-                  + np.where(frame["n_reference"] > 0, frame["n_reference"] * np.log(frame["n_reference"] / e2), 0))
-    sign = np.sign(frame["n_target"] / na - frame["n_reference"] / nb)
-    frame["ll"] = ll * sign
-    frame["log_ratio"] = np.log2(((frame["n_target"] + 0.5) / na) / ((frame["n_reference"] + 0.5) / nb))
-    alpha = prior.reindex(frame.index).astype(float)
-    a0 = prior.sum()
-    ya, yb = frame["n_target"].astype(float), frame["n_reference"].astype(float)
-    delta = (np.log((ya + alpha) / (na + a0 - ya - alpha)) - np.log((yb + alpha) / (nb + a0 - yb - alpha)))
-    var = 1 / (ya + alpha) + 1 / (yb + alpha)
-    frame["delta"] = delta
-    frame["z"] = delta / np.sqrt(var)
-    return frame.rename_axis("token").reset_index().sort_values(["z", "token"], ascending=[False, True],
-                                                                  ignore_index=True)
-
-
-def emerging_fading(tokens: pd.DataFrame, doc_ids: list[str], *, n: int = 10, min_count: int = 3) -> pd.DataFrame:
-    """For each consecutive pair of plans in ``doc_ids``: the ``n`` terms that rise most (emerging) and fall
-    most (fading) by the log-odds z-score of the later plan against the earlier one."""
-    rows = []
-    for earlier, later in zip(doc_ids, doc_ids[1:]):
-        k = keyness(tokens, [later], [earlier], min_count=min_count)
-        k = k.assign(earlier=earlier, later=later)
-        rows.append(k.head(n).assign(direction="emerging"))
-        rows.append(k.sort_values(["z", "token"], ascending=[True, True]).head(n).assign(direction="fading"))
-    cols = ["earlier", "later", "direction", "token", "n_reference", "n_target", "z", "log_ratio", "ll"]
-    return (pd.concat(rows, ignore_index=True)[cols]
-            .rename(columns={"n_reference": "n_earlier", "n_target": "n_later"}))
 
 
 def nmf_topics(tokens: pd.DataFrame, *, n_topics: int = 8, n_words: int = 10, seed: int = 0, min_df: int = 2
