@@ -28,7 +28,9 @@ def test_keyness_hand_computed():
     p = math.erfc(math.sqrt(g2 / q / 2))                                                   # chi-square, 1 df
     assert k.loc["xx", "p_value"] == pytest.approx(p) and k.loc["xx", "test"] == "g2_williams"
     assert k.loc["xx", "p_adjusted"] == pytest.approx(p)           # BH of two equal p-values leaves them
-    assert k.loc["xx", "is_significant"] == (p < 0.05)
+    assert k.loc["xx", "is_significant"] == (p < 0.05) and (k["alpha"] == 0.05).all()
+    loose = keyness.keyness(t, ["a"], ["b"], min_count=1, prior_strength=20, alpha=0.5)
+    assert loose["is_significant"].all() == (p < 0.5) and (loose["alpha"] == 0.5).all()
     assert k.loc["xx", "expected_target"] == 5 and k.loc["xx", "direction"] == "target"
     assert k.loc["yy", "direction"] == "reference" and k.loc["yy", "g2"] == pytest.approx(g2)
     assert k.loc["xx", "log_ratio"] == pytest.approx(math.log2(8.5 / 2.5))

@@ -63,6 +63,7 @@ def test_tfidf_hand_computed():
     assert m.loc["b"].tolist() == pytest.approx([1.0, 0.0])
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")   # nndsvda on exactly rank-2 data
 def test_nmf_hand_made_separates_topics():
     docs = {f"d{i}": (["知识", "产权", "专利"] if i % 2 else ["假冒", "伪劣", "商品"]) * 3 for i in range(6)}
     t = _tokens(docs).assign(year=2020)
@@ -98,6 +99,7 @@ def _two_topic_tasks():
                         is_agency=False, start=0, end=0)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")   # nndsvda with k = 3 on rank-2 data
 def test_nmf_k_chosen_by_stability_and_shares_weighted():
     out = tfidf.nmf_topics(_two_topic_tasks(), k_range=(2, 3), n_words=3, min_df=1)
     model = out["model"].iloc[0]

@@ -24,7 +24,7 @@ FISHER_BELOW = 5.0      # Fisher's exact test where an expected cell count is be
 LOCALISED_SCRIPT = "zh-Hant-TW"
 
 COLUMNS = ["token", "n_target", "n_reference", "total_target", "total_reference", "expected_target", "g2",
-           "williams_q", "g2_williams", "test", "p_value", "p_adjusted", "is_significant", "direction",
+           "williams_q", "g2_williams", "test", "p_value", "p_adjusted", "alpha", "is_significant", "direction",
            "log_ratio", "delta", "z", "is_localisation_risk"]
 
 
@@ -95,7 +95,7 @@ def keyness(tokens: pd.DataFrame, target: list[str], reference: list[str], *, mi
             risky = frame.index.isin(list(localisation_terms()))
     out = frame.assign(
         total_target=na, total_reference=nb, expected_target=na * (ya + yb) / n, g2=g2, williams_q=q,
-        g2_williams=g2w, test=np.where(small, "fisher", "g2_williams"), p_value=p, p_adjusted=p_adj,
+        g2_williams=g2w, test=np.where(small, "fisher", "g2_williams"), p_value=p, p_adjusted=p_adj, alpha=alpha,
         is_significant=p_adj < alpha, direction=np.where(over, "target", np.where(ya / na < yb / nb,
                                                                                    "reference", "none")),
         log_ratio=np.log2(((ya + 0.5) / na) / ((yb + 0.5) / nb)), delta=delta, z=z,
