@@ -81,6 +81,12 @@ def test_keyness_min_count():
     assert sorted(keyness.keyness(t, ["a"], ["b"], min_count=2)["token"]) == ["xx", "yy"]
 
 
+def test_keyness_needs_both_sides():
+    t = _tokens({"a": ["xx"] * 3, "b": ["yy"] * 3})
+    with pytest.raises(ValueError, match="reference"):
+        keyness.keyness(t, ["a"], ["zz"])
+
+
 def test_keyness_numerals_never_terms():
     t = _tokens({"a": ["十八"] * 5 + ["xx"] * 3, "b": ["yy"] * 5})
     assert "十八" not in keyness.keyness(t, ["a"], ["b"], min_count=1)["token"].tolist()

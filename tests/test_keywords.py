@@ -153,6 +153,8 @@ def test_find_matches_unknown_kind():
     t, documents = _matching_corpus()
     with pytest.raises(ValueError, match="match must be one of"):
         keywords.find_matches(t, documents, "电子商务", match="glob")
+    with pytest.raises(ValueError, match="at least one term"):
+        keywords.term_frequency(t, documents, [])
 
 
 def test_term_frequency_same_base_for_every_kind():

@@ -66,6 +66,8 @@ def keyness(tokens: pd.DataFrame, target: list[str], reference: list[str], *, mi
     frame = pd.DataFrame({"n_target": a, "n_reference": b}).fillna(0).astype("int64")
     frame = frame[(frame["n_target"] + frame["n_reference"]) >= min_count].rename_axis("token")
     na, nb = int(a.sum()), int(b.sum())
+    if not na or not nb:
+        raise ValueError(f"no content tokens in the {'target' if not na else 'reference'} plans")
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
     ya, yb = frame["n_target"].to_numpy(float), frame["n_reference"].to_numpy(float)

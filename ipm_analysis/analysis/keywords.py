@@ -169,6 +169,8 @@ def term_frequency(tokens: pd.DataFrame, documents: pd.DataFrame, terms: list[st
                    include_clauses: bool = False) -> pd.DataFrame:
     """Counts and rates of chosen terms in every plan (0 where absent), matched as ``find_matches`` does, on
     the base of ``frequency``: doc_id, year, jurisdiction, term, match, n, n_base, per_10k, is_low_count."""
+    if not terms:
+        raise ValueError("term_frequency needs at least one term")
     base = words_per_plan(tokens, include_clauses=include_clauses)
     plans = tokens[["doc_id", "year", "jurisdiction"]].drop_duplicates("doc_id")
     found = pd.concat([find_matches(tokens, documents, t, match=match, include_clauses=include_clauses)
@@ -205,6 +207,8 @@ def dispersion(tokens: pd.DataFrame, documents: pd.DataFrame, terms: list[str], 
                include_clauses: bool = False) -> pd.DataFrame:
     """Where in each plan each term occurs (a lexical dispersion plot's data, as quanteda's textplot_xray):
     doc_id, year, term, task_id, start, rel_position (start / length of the plan's text, 0-1)."""
+    if not terms:
+        raise ValueError("dispersion needs at least one term")
     length = documents.set_index("doc_id")["text"].str.len().rename("n_chars")
     found = pd.concat([find_matches(tokens, documents, t, match=match, include_clauses=include_clauses)
                        for t in terms], ignore_index=True)
