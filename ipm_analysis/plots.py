@@ -335,6 +335,91 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: 
     return fig
 
 
+def rates_by_plan(frame: pd.DataFrame, *, labels: pd.Series, hue: str, facet: str | None = None, title: str,
+                  ylabel: str = "每万词 (per 10,000 tokens)", note: str = "") -> plt.Figure:
+    """Rates (``per_10k``) of several series across the plans (x: plans in ``labels`` order), one panel per
+    ``facet`` value; rates from fewer than 5 occurrences (``is_low_count``) hollow. ``note`` goes under the chart
+    (e.g. the dictionary's source)."""
+    use_cjk_font()
+    facets = list(dict.fromkeys(frame[facet])) if facet else [None]
+    fig, axes = plt.subplots(1, len(facets), figsize=(5.5 * len(facets), 4.5), squeeze=False)
+    order = [d for d in labels.index if d in set(frame["doc_id"])]
+    pos = {d: i for i, d in enumerate(order)}
+    for ax, key in zip(axes.flat, facets):
+        part = frame if key is None else frame[frame[facet] == key]
+        for series, rows in part.groupby(hue, sort=False):
+            rows = rows.assign(_x=rows["doc_id"].map(pos)).sort_values("_x")
+            (line,) = ax.plot(rows["_x"], rows["per_10k"], marker="o", label=str(series))
+            low = rows[rows["is_low_count"]]
+            ax.plot(low["_x"], low["per_10k"], linestyle="none", marker="o", markerfacecolor="white",
+                    markeredgecolor=line.get_color(), zorder=line.get_zorder() + 1)
+        ax.set_xticks(range(len(order)), [labels[d] for d in order], rotation=30, ha="right")
+        ax.set_ylabel(ylabel)
+        if key is not None:
+            ax.set_title(str(key), fontsize=10)
+        if part["is_low_count"].any():
+            ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor="#555555",
+                    label="空心点：出现少于5次")
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    if note:
+        fig.text(0.01, 0.0, note, fontsize=7, color="#555555", ha="left", va="bottom")
+    return fig
+
+
+def keyness_bars(frame: pd.DataFrame, *, title: str, label: str = "token", alpha: float = 0.05,
+                 figsize=None) -> plt.Figure:
+    """Keyness as signed −log10(BH-adjusted p) (right: typical of the target / later plan, by the sign of z;
+    left: of the reference), bars dark where significant, the threshold drawn at ±−log10(alpha); open circles
+    show the unadjusted p. Terms flagged ``is_localisation_risk`` are marked †."""
+    use_cjk_font()
+    rows = frame.iloc[::-1]
+    sign = np.where(rows["z"] < 0, -1.0, 1.0)
+    value = sign * -np.log10(rows["p_adjusted"].clip(lower=1e-300).to_numpy(dtype=float))
+    raw = sign * -np.log10(rows["p_value"].clip(lower=1e-300).to_numpy(dtype=float))
+    risky = rows["is_localisation_risk"].to_numpy(dtype=bool) if "is_localisation_risk" in rows else \
+        np.zeros(len(rows), dtype=bool)
+    names = [f"{n} †" if r else str(n) for n, r in zip(rows[label], risky)]
+    figsize = figsize or (7, max(3, 0.3 * len(rows) + 1.5))
+    fig, ax = plt.subplots(figsize=figsize)
+    y = np.arange(len(rows))
+    ax.barh(y, value, color=np.where(rows["is_significant"], "#3b6ea8", "#b8c7da"))
+    ax.scatter(raw, y, facecolors="none", edgecolors="#555555", s=18, zorder=3, label="未校正 p (unadjusted)")
+    ax.set_yticks(y, names)
+    cut = -np.log10(alpha)
+    for x in (cut, -cut):
+        ax.axvline(x, color="#aa3333", linestyle="--", linewidth=1)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlabel(f"±−log10(BH-adjusted p); dashed: adjusted p = {alpha}; dark bars pass it")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title)
+    if risky.any():
+        fig.text(0.01, 0.0, "† 2020年台湾本地化版本的用词，计数可能源于转换 (Taiwan-localised copy)", fontsize=7,
+                 color="#555555")
+    return fig
+
+
+def dispersion(frame: pd.DataFrame, *, labels: pd.Series, title: str) -> plt.Figure:
+    """Lexical dispersion (as quanteda's textplot_xray): one panel per term, one row per plan, a tick at each
+    occurrence's relative position in the plan's text."""
+    use_cjk_font()
+    terms = list(dict.fromkeys(frame["term"]))
+    order = list(labels.index)
+    fig, axes = plt.subplots(len(terms), 1, figsize=(9, 0.35 * len(order) * len(terms) + 1.2), squeeze=False,
+                             sharex=True)
+    for ax, term in zip(axes.flat, terms):
+        part = frame[frame["term"] == term]
+        ypos = part["doc_id"].map({d: i for i, d in enumerate(order)})
+        ax.scatter(part["rel_position"], ypos, marker="|", s=200, color="#3b6ea8")
+        ax.set_yticks(range(len(order)), [labels[d] for d in order], fontsize=8)
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.set_title(term, fontsize=10, loc="left")
+    axes.flat[-1].set_xlabel("在文本中的相对位置 (relative position in the plan)")
+    fig.suptitle(title)
+    return fig
+
+
 def network(graph, *, title: str, weight: str = "weight", top_n: int = 25, seed: int = 0) -> plt.Figure:
     """Draw a co-responsibility graph with its hubs in the middle: nodes on concentric shells by strength
     (weighted degree; the strongest at the centre, the next five around it, the rest outside), node size =

@@ -159,3 +159,33 @@ def test_network_hub_central_weights_and_arrows():
     arrows = [p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]
     assert len(arrows) == 4
     assert max(a.get_linewidth() for a in arrows) > 3 * min(a.get_linewidth() for a in arrows)
+
+
+def test_rates_by_plan_note_and_order():
+    frame = pd.DataFrame({"doc_id": ["b", "a", "b", "a"], "dimension": "instrument",
+                          "category": ["惩戒", "惩戒", "激励", "激励"], "per_10k": [3.0, 1.0, 0.5, 0.2],
+                          "is_low_count": [False, False, True, True]})
+    labels = pd.Series({"a": "2017 全国", "b": "2020 全国"})
+    fig = plots.rates_by_plan(frame, labels=labels, hue="category", facet="dimension", title="t",
+                              note="来源: policy_dictionary.csv")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2017 全国", "2020 全国"]
+    assert any("policy_dictionary.csv" in t.get_text() for t in fig.texts)
+
+
+def test_keyness_bars_draw_the_threshold():
+    import math
+    frame = pd.DataFrame({"token": ["著作权", "保护"], "z": [2.0, -1.0], "p_value": [0.0001, 0.1],
+                          "p_adjusted": [0.001, 0.5], "is_significant": [True, False],
+                          "is_localisation_risk": [True, False]})
+    fig = plots.keyness_bars(frame, title="t")
+    dashed = sorted(ln.get_xdata()[0] for ln in fig.axes[0].lines if ln.get_linestyle() == "--")
+    assert dashed == [-(-math.log10(0.05)), -math.log10(0.05)]
+    widths = sorted(p.get_width() for p in fig.axes[0].patches)
+    assert widths == [math.log10(0.5), 3.0]                    # signed −log10 p: reference side negative
+    assert "著作权 †" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_dispersion_one_panel_per_term():
+    frame = pd.DataFrame({"doc_id": ["a", "b", "a"], "term": ["剑网", "剑网", "铁拳"], "rel_position": [0.1, 0.5, 0.9]})
+    fig = plots.dispersion(frame, labels=pd.Series({"a": "2017 全国", "b": "2020 全国"}), title="t")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["剑网", "铁拳"]

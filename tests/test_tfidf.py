@@ -1,4 +1,4 @@
-"""ipm_analysis.analysis.tfidf: TF-IDF, similarity, keyness, NMF; determinism."""
+"""ipm_analysis.analysis.tfidf: TF-IDF, similarity, NMF; determinism (keyness: test_keyness.py)."""
 from __future__ import annotations
 
 import math
@@ -24,21 +24,6 @@ def test_similarity_identical_and_disjoint():
     assert sim.loc["a", "c"] == pytest.approx(0.0)
 
 
-def test_keyness_hand_computed():
-    # target: x×8, y×2 (10 words); reference: x×2, y×8 (10 words)
-    t = _tokens({"a": ["xx"] * 8 + ["yy"] * 2, "b": ["xx"] * 2 + ["yy"] * 8})
-    k = tfidf.keyness(t, ["a"], ["b"], min_count=1).set_index("token")
-    e = 5.0  # expected count of xx in each part
-    ll = 2 * (8 * math.log(8 / e) + 2 * math.log(2 / e))
-    assert k.loc["xx", "ll"] == pytest.approx(ll) and k.loc["yy", "ll"] == pytest.approx(-ll)
-    assert k.loc["xx", "log_ratio"] == pytest.approx(math.log2(8.5 / 2.5))
-    # Monroe et al. with the pooled counts (10, 10) as prior, a0 = 20
-    delta = math.log((8 + 10) / (10 + 20 - 8 - 10)) - math.log((2 + 10) / (10 + 20 - 2 - 10))
-    z = delta / math.sqrt(1 / 18 + 1 / 12)
-    assert k.loc["xx", "delta"] == pytest.approx(delta) and k.loc["xx", "z"] == pytest.approx(z)
-    assert k.index[0] == "xx"
-
-
 def test_distinctive_terms_real(corpus):
     d = tfidf.distinctive_terms(corpus.tokens, 10)
     assert "整治" in d[d["doc_id"] == "2012_national"]["token"].tolist()
@@ -53,11 +38,9 @@ def test_similarity_real(corpus):
     assert others.idxmax() == "2017_national"
 
 
-def test_emerging_fading_real(corpus):
-    shifts = tfidf.emerging_fading(corpus.tokens, ["2017_national", "2020_national"], n=5)
-    up = shifts[shifts["direction"] == "emerging"]
-    assert "著作权" in up["token"].tolist()
-    assert (up["z"] > 0).all() and (shifts[shifts["direction"] == "fading"]["z"] < 0).all()
+def test_keyness_still_importable_from_tfidf():
+    from ipm_analysis.analysis import keyness
+    assert tfidf.emerging_fading is keyness.emerging_fading and tfidf.keyness is keyness.keyness
 
 
 def test_nmf_deterministic(corpus):
@@ -80,32 +63,7 @@ def test_tfidf_hand_computed():
     assert m.loc["b"].tolist() == pytest.approx([1.0, 0.0])
 
 
-@pytest.mark.parametrize("term, n_t, n_r, ll, log_ratio, delta, var", [
-    # target: xx×3, yy×1; reference: yy×4 → na = nb = 4, prior xx 3, yy 5, a0 = 8
-    ("xx", 3, 0, 6 * math.log(2), math.log2(3.5 / 0.5), math.log(6 / 6) - math.log(3 / 9), 1 / 6 + 1 / 3),
-    ("yy", 1, 4, -2 * (math.log(1 / 2.5) + 4 * math.log(4 / 2.5)), math.log2(1.5 / 4.5),
-     math.log(6 / 6) - math.log(9 / 3), 1 / 6 + 1 / 9),
-])
-def test_keyness_zero_counts(term, n_t, n_r, ll, log_ratio, delta, var):
-    t = _tokens({"a": ["xx"] * 3 + ["yy"], "b": ["yy"] * 4})
-    row = tfidf.keyness(t, ["a"], ["b"], min_count=1).set_index("token").loc[term]
-    assert (row["n_target"], row["n_reference"]) == (n_t, n_r)
-    assert row["ll"] == pytest.approx(ll) and row["log_ratio"] == pytest.approx(log_ratio)
-    assert row["delta"] == pytest.approx(delta) and row["z"] == pytest.approx(delta / math.sqrt(var))
-
-
-def test_keyness_min_count():
-    t = _tokens({"a": ["xx"] * 3 + ["yy"], "b": ["yy"] * 4 + ["zz"]})
-    assert tfidf.keyness(t, ["a"], ["b"], min_count=2)["token"].tolist() == ["xx", "yy"]
-
-
-def test_emerging_fading_hand_made():
-    t = _tokens({"p1": ["旧词"] * 5 + ["共同"] * 5, "p2": ["新词"] * 5 + ["共同"] * 5})
-    s = tfidf.emerging_fading(t, ["p1", "p2"], n=1, min_count=1)
-    assert s[["earlier", "later", "direction", "token", "n_earlier", "n_later"]].values.tolist() == [
-        ["p1", "p2", "emerging", "新词", 0, 5], ["p1", "p2", "fading", "旧词", 5, 0]]
-
-
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")   # nndsvda on exactly rank-2 data
 def test_nmf_hand_made_separates_topics():
     docs = {f"d{i}": (["知识", "产权", "专利"] if i % 2 else ["假冒", "伪劣", "商品"]) * 3 for i in range(6)}
     t = _tokens(docs).assign(year=2020)
@@ -122,9 +80,41 @@ def test_tfidf_similarity_keyness_deterministic(corpus):
                 lambda: tfidf.keyness(corpus.tokens, ["2021_national"], ["2020_national"])):
         pd.testing.assert_frame_equal(run(), run())
 
+def test_topic_agreement_hand_computed():
+    a = [frozenset({0, 1}), frozenset({2, 3})]
+    assert tfidf._agreement(a, a[::-1]) == 1.0                     # matched one-to-one, order free
+    # {0,1} vs {0,2}: 1/3; {2,3} vs {1,3}: 1/3 (the other pairing gives 0 and 0)
+    assert tfidf._agreement(a, [frozenset({0, 2}), frozenset({1, 3})]) == pytest.approx(1 / 3)
 
-def test_keyness_real_signs(corpus):
-    k = tfidf.keyness(corpus.tokens, ["2012_national"], ["2021_national"]).set_index("token")
-    # 2012 is the campaign-style plan (整治), 2021 the protection-and-governance plan (保护, 治理)
-    assert k.loc["整治", "z"] > 0 and k.loc["整治", "ll"] > 0
-    assert k.loc["保护", "z"] < 0 and k.loc["保护", "log_ratio"] < 0
+
+def _two_topic_tasks():
+    """Four plans, two tasks each: a 6-token task of topic A and a 3-token task of topic B."""
+    rows = []
+    for i in range(4):
+        rows += [(f"p{i}", f"p{i}-a", w) for w in ["知识", "产权", "专利"] * 2]
+        rows += [(f"p{i}", f"p{i}-b", w) for w in ["假冒", "伪劣", "商品"]]
+    frame = pd.DataFrame(rows, columns=["doc_id", "task_id", "token"])
+    return frame.assign(year=2020, jurisdiction="全国", segment_no=1, position=frame.groupby("doc_id").cumcount(),
+                        is_stopword=False, is_punct=False, is_in_clause=False, is_campaign=False,
+                        is_agency=False, start=0, end=0)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")   # nndsvda with k = 3 on rank-2 data
+def test_nmf_k_chosen_by_stability_and_shares_weighted():
+    out = tfidf.nmf_topics(_two_topic_tasks(), k_range=(2, 3), n_words=3, min_df=1)
+    model = out["model"].iloc[0]
+    assert (model["k"], model["chosen_by"], model["k_tried"]) == (2, "stability", "2 3")
+    assert out["stability"].set_index("k").loc[2, "stability"] == pytest.approx(1.0)   # same topics every run
+    # each plan: topic A's task has 6 content tokens, B's 3 → length-weighted share of A = 6 / 9 (the
+    # unweighted mean over the two tasks would say 1/2)
+    topic_a = out["topics"].query("token == '知识'")["topic"].iloc[0]
+    shares = out["plan_shares"].query("topic == @topic_a")["share"]
+    assert shares.tolist() == pytest.approx([2 / 3] * 4, abs=1e-3)
+    assert out["task_topics"]["n_tokens"].isin([3, 6]).all()
+
+
+def test_nmf_given_k_and_real_stability(corpus):
+    given = tfidf.nmf_topics(corpus.tokens, n_topics=4)
+    assert given["model"][["k", "chosen_by"]].values.tolist() == [[4, "given"]] and given["stability"].empty
+    s = tfidf.nmf_stability(corpus.tokens, k_range=(3, 4), n_runs=2)
+    assert s["k"].tolist() == [3, 4] and s["stability"].between(0, 1).all()
