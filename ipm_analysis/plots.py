@@ -336,34 +336,43 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: 
 
 
 def rates_by_plan(frame: pd.DataFrame, *, labels: pd.Series, hue: str, facet: str | None = None, title: str,
-                  ylabel: str = "每万词 (per 10,000 tokens)", note: str = "") -> plt.Figure:
+                  ylabel: str = "每万词 (per 10,000 tokens)", note: str = "",
+                  joined: list[str] | None = None) -> plt.Figure:
     """Rates (``per_10k``) of several series across the plans (x: plans in ``labels`` order), one panel per
-    ``facet`` value; rates from fewer than 5 occurrences (``is_low_count``) hollow. ``note`` goes under the chart
-    (e.g. the dictionary's source)."""
+    ``facet`` value; rates from fewer than 5 occurrences (``is_low_count``) hollow. Only the plans in ``joined``
+    (e.g. the national series) are joined by lines, the others (local plans) stand as points, so a city's plan is
+    never read as a step of the national series. ``note`` goes under the chart (e.g. the dictionary's source)."""
     use_cjk_font()
     facets = list(dict.fromkeys(frame[facet])) if facet else [None]
-    fig, axes = plt.subplots(1, len(facets), figsize=(5.5 * len(facets), 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(facets), figsize=(5.5 * len(facets) + 1.5, 4.8), squeeze=False)
     order = [d for d in labels.index if d in set(frame["doc_id"])]
     pos = {d: i for i, d in enumerate(order)}
+    joined = set(order if joined is None else joined)
     for ax, key in zip(axes.flat, facets):
         part = frame if key is None else frame[frame[facet] == key]
-        for series, rows in part.groupby(hue, sort=False):
+        for i, (series, rows) in enumerate(part.groupby(hue, sort=False)):
             rows = rows.assign(_x=rows["doc_id"].map(pos)).sort_values("_x")
-            (line,) = ax.plot(rows["_x"], rows["per_10k"], marker="o", label=str(series))
+            colour = f"C{i % 10}"
+            line = rows[rows["doc_id"].isin(joined)]
+            ax.plot(line["_x"], line["per_10k"], marker="o", color=colour, label=str(series))
+            alone = rows[~rows["doc_id"].isin(joined)]
+            ax.plot(alone["_x"], alone["per_10k"], linestyle="none", marker="s", color=colour)
             low = rows[rows["is_low_count"]]
             ax.plot(low["_x"], low["per_10k"], linestyle="none", marker="o", markerfacecolor="white",
-                    markeredgecolor=line.get_color(), zorder=line.get_zorder() + 1)
+                    markeredgecolor=colour, zorder=3)
         ax.set_xticks(range(len(order)), [labels[d] for d in order], rotation=30, ha="right")
         ax.set_ylabel(ylabel)
         if key is not None:
             ax.set_title(str(key), fontsize=10)
-        if part["is_low_count"].any():
-            ax.plot([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor="#555555",
-                    label="空心点：出现少于5次")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    notes = [note] if note else []
+    if frame["is_low_count"].any():
+        notes.insert(0, "空心：出现少于5次 / hollow: fewer than 5 occurrences")
+    if joined != set(order):
+        notes.insert(0, "方块：地方计划，不与全国计划连线 / squares: local plans, not joined to the national series")
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=7, color="#555555", x=0.01, ha="left")   # laid out, never overlaps
     fig.suptitle(title)
-    if note:
-        fig.text(0.01, 0.0, note, fontsize=7, color="#555555", ha="left", va="bottom")
     return fig
 
 
