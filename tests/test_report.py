@@ -17,12 +17,22 @@ from ipm_analysis import __main__ as cli
 from ipm_analysis import provenance, report
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FIGURES = [
-    "sections_tasks_clauses_per_plan", "top_keywords_per_plan", "keyword_trajectories", "campaign_timeline",
-    "plan_similarity_heatmap", "emerging_fading_terms", "topic_shares_over_time", "agency_load_heatmap",
-    "lead_vs_participating_2020", "agency_load_by_successor_2017_2020", "co_responsibility_network_2020",
-    "qingdao_alignment_heatmap_2017", "qingdao_reuse_share_per_task", "qingdao_vs_national_agency_load",
-]
+# Figures of the whole corpus (not of one plan or pair) and the table each one's data is saved in: a plan added
+# with a manifest row must appear in every one of them.
+CROSS_YEAR = {
+    "sections_tasks_clauses_per_plan": "sections_tasks_clauses_per_plan", "top_keywords_per_plan": "top_keywords_per_plan",
+    "keyword_trajectories": "keyword_trajectories", "policy_dictionary_rates": "policy_dictionary_rates",
+    "campaign_timeline": "campaign_timeline", "lexical_dispersion": "lexical_dispersion",
+    "distinctive_terms_per_plan": "distinctive_terms_per_plan", "plan_similarity_heatmap": "plan_similarity",
+    "topic_shares_per_plan": "topic_shares_per_plan", "placeholder_tasks_per_plan": "placeholder_tasks_per_plan",
+}
+NATIONAL_SERIES = {   # figures of the national series only
+    "agency_load_heatmap": "agency_load_heatmap", "agency_load_by_successor_heatmap": "agency_load_by_successor_heatmap",
+    "national_task_lineage": "national_task_lineage", "national_lineage_counts": "national_lineage_counts",
+}
+LOCAL = {"local_reuse_shares": "local_reuse_shares"}   # every local plan against every national plan
+TABLES = ["corpus_summary", "agency_load", "emerging_fading_terms", "national_lineage_pairs",
+          "local_reuse_by_national_plan", "local_task_matches", "policy_dictionary_per_task"]
 V4 = nbformat.v4
 
 
@@ -218,24 +228,77 @@ def test_strip_ansi():
     assert report.strip_ansi("\x1b[0;31mValueError\x1b[0m: x\x1b[1;32m") == "ValueError: x"
 
 
-def test_report_runs_every_notebook(corpus, project_copy, monkeypatch):
-    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(project_copy))   # the kernels inherit it
+@pytest.fixture(scope="module")
+def grown_corpus(tmp_path_factory) -> Path:
+    """The real plans plus a 2022 national plan and a second local plan, added with manifest rows only (their
+    texts are copies of the 2020 and Qingdao plans: what matters is that they are new rows, and that the 2022
+    plan differs from the 2021 plan before it)."""
+    import csv
+    import shutil
+
+    root = tmp_path_factory.mktemp("grown")
+    raw = root / "data" / "raw"
+    shutil.copytree(NOTEBOOKS.parent / "data" / "raw", raw)
+    with open(raw / "manifest.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["doc_id"]: r for r in csv.DictReader(fh)}
+    added = [dict(rows["2020_national"], doc_id="2022_national", file="2022_national.txt", year="2022"),
+             dict(rows["2018_qingdao"], doc_id="2019_qingdao", file="2019_qingdao.txt", year="2019")]
+    for row, like in zip(added, ["2020_national", "2018_qingdao"]):
+        shutil.copy(raw / rows[like]["file"], raw / row["file"])
+    with open(raw / "manifest.csv", "a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=list(rows["2012_national"]), lineterminator="\n").writerows(added)
+    return root
+
+
+def _mentions(path: Path, doc_id: str, label: str) -> bool:
+    text = path.read_text(encoding="utf-8-sig")
+    return doc_id in text or label in text
+
+
+def test_no_code_cell_names_a_plan():
+    import csv
+    import re
+
+    with open(NOTEBOOKS.parent / "data" / "raw" / "manifest.csv", encoding="utf-8", newline="") as fh:
+        doc_ids = [r["doc_id"] for r in csv.DictReader(fh)]
+    for path in report.notebooks(NOTEBOOKS):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                assert not re.search(r"(19|20)\d\d_[a-z]", cell.source), (path.name, cell.source)
+                assert not any(d in cell.source for d in doc_ids), (path.name, cell.source)
+
+
+def test_report_follows_the_corpus(grown_corpus, monkeypatch):
+    """Every notebook runs on a corpus grown by two plans with no notebook edited; both new plans appear in every
+    cross-year figure's data, the per-pair and per-plan figures exist for them, and every chart is inline."""
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(grown_corpus))   # the kernels inherit it
     done = report.run_report(report.notebooks(NOTEBOOKS))
     assert [r.name for r in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
     assert all(r.ok for r in done)
-    out = project_copy / "reports"
-    for name in FIGURES:
+    out = grown_corpus / "reports"
+    national, local = ("2022_national", "2022 全国"), ("2019_qingdao", "2019 青岛市")
+    for figure, table in {**CROSS_YEAR, **NATIONAL_SERIES, **LOCAL}.items():
         for fmt in ["png", "svg", "pdf"]:
-            assert (out / "figures" / f"{name}.{fmt}").exists(), (name, fmt)
+            assert (out / "figures" / f"{figure}.{fmt}").exists(), (figure, fmt)
+        csv_path = out / "tables" / f"{table}.csv"
+        assert _mentions(csv_path, *national), (table, "2022")
+        if figure in CROSS_YEAR or figure in LOCAL:
+            assert _mentions(csv_path, *local), (table, "local")
+    for table in TABLES:
+        assert _mentions(out / "tables" / f"{table}.csv", *national), table
+    for name in ["emerging_fading_2021_national_2022_national", "alignment_heatmap_2019_qingdao",
+                 "task_reuse_2019_qingdao", "agency_counterparts_2019_qingdao"]:
+        assert (out / "figures" / f"{name}.png").exists(), name
+    # two plans of one year would merge if a chart pivoted on year: the campaign columns are plans
+    assert _mentions(out / "tables" / "local_reuse_by_national_plan.csv", "2019_qingdao", "2019_qingdao")
     for r in done:   # every chart a notebook saved is displayed in its HTML
         executed = nbformat.read(r.executed, as_version=4)
         shown = sum("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
         saved = sum(o["path"].endswith(".png") for o in r.outputs if o["kind"] == "figure")
-        assert shown >= saved, r.name
-        assert r.executed.with_suffix(".html").exists()
+        assert shown >= saved > 0, r.name
+        assert "data:image/png;base64" in r.executed.with_suffix(".html").read_text(encoding="utf-8")
     record = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     assert record["figures"]["figures/agency_load_heatmap.png"]["notebook"] == "04_agency_load"
-    assert (out / "tables" / "agency_load.csv").exists()
 
 
 def test_report_without_notebooks_is_an_error(tmp_path, monkeypatch):
