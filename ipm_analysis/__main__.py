@@ -11,7 +11,7 @@ MAX_LINES = 40
 
 
 def _print_summary(result) -> None:
-    from .tables import summary
+    from .corpus import summary
 
     corpus = result.corpus
     state = "up to date, nothing rebuilt" if result.up_to_date else (
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .diagnostics import InputError
-    from .tables import build, write_csv
+    from .builder import build
+    from .store import write_csv
 
     try:
         result = build(force=getattr(args, "force", False), jobs=getattr(args, "jobs", None))

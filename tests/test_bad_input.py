@@ -2,7 +2,7 @@
 
 Each test builds into its own scratch project root: a copy of data/raw (plus the processed files of the session
 build, so only the damaged or added document is actually processed), damaged or extended, then
-``tables.build()`` and/or the CLI ``main(["build"])``. In every case the five real plans still build.
+``builder.build()`` and/or the CLI ``main(["build"])``. In every case the five real plans still build.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ipm_analysis.__main__ import main
-from ipm_analysis.tables import build
+from ipm_analysis.builder import build
 
 REPO_RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
@@ -442,9 +442,9 @@ def test_write_failure_is_one_line_and_keeps_the_old_tables(root, capsys, monkey
 def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch, column, value, said):
     """A parser bug that yields an invalid row (an unknown role, a number in a text column) is reported for
     that document; the others of its part are written."""
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
-    real = tables.document_records
+    real = builder.document_records
 
     def buggy(row, raw_dir, lap=None):
         records = real(row, raw_dir, lap)
@@ -452,7 +452,7 @@ def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch, co
             records["task_agencies"][0][column] = value
         return records
 
-    monkeypatch.setattr(tables, "document_records", buggy)
+    monkeypatch.setattr(builder, "document_records", buggy)
     corpus = build(force=True, quiet=True).corpus
     assert problems(corpus, "2018_qingdao") == [("error", "internal_error", "2018_qingdao.txt", None)]
     message = corpus.diagnostics.query("doc_id == '2018_qingdao'")["message"].iloc[0]

@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipm_analysis import tables
-from ipm_analysis.tables import TABLES, build, read_tables
+from ipm_analysis import builder
+from ipm_analysis.builder import build
+from ipm_analysis.corpus import read_tables
+from ipm_analysis.store import TABLES
 
 REPO_RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
@@ -63,7 +65,7 @@ def built(tmp_path, monkeypatch, corpus, project_copy) -> Path:
     shutil.copytree(project_copy / "data" / "processed", root / "data" / "processed",
                     ignore=shutil.ignore_patterns("csv"))
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
-    monkeypatch.setattr(tables, "_PART", 2)
+    monkeypatch.setattr(builder, "_PART", 2)
     result = build(quiet=True)
     assert result.rebuilt == [] and len(list((root / "data" / "processed" / "tasks").iterdir())) == 3
     return root
@@ -85,14 +87,14 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
 
 def test_process_pool_gives_the_same_files(tmp_path, monkeypatch):
     """Enough documents for the worker pool: the files equal those of a one-process build."""
-    monkeypatch.setattr(tables, "_PART", 4)          # four parts: work for both workers
-    n = tables._PARALLEL_FROM - len(REAL)
+    monkeypatch.setattr(builder, "_PART", 4)          # four parts: work for both workers
+    n = builder._PARALLEL_FROM - len(REAL)
     serial, pooled = make_root(tmp_path / "serial", copies=n), make_root(tmp_path / "pooled", copies=n)
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(serial))
     build(force=True, jobs=1, quiet=True)
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(pooled))
     result = build(force=True, jobs=2, quiet=True)
-    assert len(result.rebuilt) == tables._PARALLEL_FROM
+    assert len(result.rebuilt) == builder._PARALLEL_FROM
     assert processed_bytes(serial) == processed_bytes(pooled)
 
 

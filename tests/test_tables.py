@@ -1,4 +1,4 @@
-"""ipm_analysis.tables and schemas: the build, the cache, the files and the data dictionary."""
+"""ipm_analysis.builder, store, corpus and schemas: the build, the cache, the files and the data dictionary."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from ipm_analysis import schemas
-from ipm_analysis.tables import TABLES, Corpus, build, read_tables, summary, write_csv
+from ipm_analysis.builder import build
+from ipm_analysis.corpus import Corpus, read_tables, summary
+from ipm_analysis.store import TABLES, write_csv
 
 REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
 DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
@@ -75,11 +77,11 @@ def test_parts_hold_consecutive_documents(corpus, tmp_path, monkeypatch):
     """With parts of two documents the five plans make three parts per table, read back in manifest order."""
     import shutil
 
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", tmp_path / "data" / "raw")
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
-    monkeypatch.setattr(tables, "_PART", 2)
+    monkeypatch.setattr(builder, "_PART", 2)
     result = build(quiet=True)
     out = tmp_path / "data" / "processed"
     assert len(list((out / "tokens").glob("part-*.parquet"))) == 3
@@ -113,23 +115,23 @@ def test_code_key_covers_every_build_module(tmp_path):
     only presents the tables, or the analysis subpackage, does not."""
     import shutil
 
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
     pkg = tmp_path / "ipm_analysis"
-    shutil.copytree(Path(tables.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    before = tables._code_fingerprint(pkg)
-    assert before == tables._code_fingerprint()
+    shutil.copytree(Path(builder.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = builder._code_fingerprint(pkg)
+    assert before == builder._code_fingerprint()
     for module in ("simplify.py", "parse.py", "config.py", "new_stage.py", "data/stopwords.txt"):
         path = pkg / module
         saved = path.read_bytes() if path.exists() else None
         with open(path, "a", encoding="utf-8") as fh:
             fh.write("\n# edited\n")
-        assert tables._code_fingerprint(pkg) != before, module
+        assert builder._code_fingerprint(pkg) != before, module
         path.write_bytes(saved) if saved is not None else path.unlink()
     for module in ("plots.py", "report.py", "__main__.py", "analysis/keywords.py"):
         with open(pkg / module, "a", encoding="utf-8") as fh:
             fh.write("\n# edited\n")
-        assert tables._code_fingerprint(pkg) == before, module
+        assert builder._code_fingerprint(pkg) == before, module
 
 
 def test_documents_table(corpus):
