@@ -10,10 +10,13 @@ removed after each build.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +31,7 @@ from .corpus import Corpus
 from .diagnostics import Diagnostic, InputError, to_frame
 from .ingest import read_document, read_manifest
 from .parse import parse
-from .store import FORMAT, INDEX, TABLES
+from .store import FORMAT, TABLES
 
 # Modules that only read or present the tables. Every other module of the package, and every data file, is part
 # of each document's key: a new build module (simplify.py was one) invalidates the tables without being listed.
@@ -261,15 +264,26 @@ def _doc_key(row: dict, raw_dir: Path, code: str) -> str:
 # build
 
 
-def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) -> BuildResult:
-    """Build every table from ``data/raw`` into ``data/processed`` (reusing the documents that have not changed).
+def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False, csv: bool = False,
+          wait: bool = True, timeout: float | None = None) -> BuildResult:
+    """Build every table from ``data/raw`` into ``data/processed`` (reusing the documents that have not changed),
+    with the Excel-friendly CSV copies if ``csv``; publish all of it at once (``store.publish``).
 
     Work and memory grow with the changed documents only: an unchanged part is neither read nor rewritten, and
-    a worker holds one part at a time.
+    a worker holds one part at a time. One build at a time: if another holds the lock, wait for it (up to
+    ``timeout`` seconds) or, if not ``wait``, raise ``store.BuildLocked``. A bad manifest raises InputError before
+    anything is written.
     """
     t0 = time.perf_counter()
     raw_dir, out_dir = config.raw_dir(), config.processed_dir()
     manifest, manifest_diags = read_manifest(config.manifest_path())
+    with store.build_lock(out_dir, wait=wait, timeout=timeout, ):
+        return _build_locked(manifest, manifest_diags, raw_dir, out_dir, force=force, jobs=jobs, quiet=quiet,
+                             csv=csv, t0=t0)
+
+
+def _build_locked(manifest: pd.DataFrame, manifest_diags: list, raw_dir: Path, out_dir: Path, *, force: bool,
+                  jobs: int | None, quiet: bool, csv: bool, t0: float) -> BuildResult:
     rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in manifest.to_dict("records")]
     code = _code_fingerprint()
     keys = {r["doc_id"]: _doc_key(r, raw_dir, code) for r in rows}
@@ -281,6 +295,9 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
     intact = {p["id"]: p for p in old["parts"] if store.intact(p["tables"].values(), listing)}
     if (not force and old.get("stamp") == stamp and len(intact) == len(old["parts"])
             and store.intact([old["manifest"]] if old.get("manifest") else [], listing)):
+        store.remove_unlisted(out_dir, old)  # leftovers of a failed or killed build
+        if csv and not store.has_csv(out_dir, old):
+            store.publish(out_dir, old, csv=True)
         return BuildResult(Corpus(out_dir, old), reused=list(keys), up_to_date=True,
                            seconds=time.perf_counter() - t0)
 
@@ -306,9 +323,10 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False) 
              "manifest": store.write_table(out_dir, "diagnostics", f"@manifest-{stamp[:16]}",
                                       [store.to_arrow("diagnostics", manifest_frame)]) if len(manifest_frame) else None,
              "parts": parts, "documents": [docs[r["doc_id"]] for r in rows]}
-    # the commit point: until this rename the previous index, and every file it names, is what readers see
-    store.atomic_write(out_dir / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
-    store.remove_unlisted(out_dir, index)
+    # the commit point: until then the previous generation, and every file it names, is what readers see
+    store.publish(out_dir, index, csv=csv)
+    with contextlib.suppress(OSError):  # published: what is left over is removed by the next build
+        store.remove_unlisted(out_dir, index)
     return BuildResult(Corpus(out_dir, index), rebuilt=[r["doc_id"] for r in rows if r["doc_id"] in rebuilt],
                        reused=[r["doc_id"] for r in rows if r["doc_id"] not in rebuilt],
                        seconds=time.perf_counter() - t0)
@@ -338,10 +356,45 @@ def _run(units: list[tuple[int, tuple]], jobs: int | None, quiet: bool):
     todo = sum(1 for _, (_, members, _, _) in units for m in members if m[2] is None)
     parallel = todo >= _PARALLEL_FROM and jobs > 1 and len(units) > 1
     with contextlib.ExitStack() as stack, _progress(todo, quiet) as bar:
-        run = stack.enter_context(ProcessPoolExecutor(max_workers=jobs)).map if parallel else map
+        run = stack.enter_context(_pool(jobs)).map if parallel else map
         for (part_no, _), result in zip(units, run(_build_part, [unit for _, unit in units])):
             bar.update(result[2])
             yield part_no, result
+
+
+@contextlib.contextmanager
+def _pool(jobs: int):
+    """A process pool whose workers never outlive the build: on any exit but success (an error, Ctrl-C, this
+    generator closed) they are killed at once instead of finishing their parts; if the build itself is killed,
+    each worker's parent-death signal or watcher ends it (``_watch_build``)."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_build, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError):
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _watch_build(build_pid: int) -> None:
+    """Worker initializer: Ctrl-C is the build's to handle (it then kills the workers); the worker dies with the
+    build (Linux: PR_SET_PDEATHSIG; elsewhere, and as a fallback, a thread that polls the parent)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != build_pid:  # the build died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == build_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-build").start()
 
 
 def _progress(total: int, quiet: bool):

@@ -1,6 +1,7 @@
 """The corpus API: the processed tables as DataFrames, read lazily from ``data/processed/``."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -64,11 +65,26 @@ def read_tables(in_dir: Path | None = None) -> Corpus:
     return Corpus(in_dir, index)
 
 
-def load_corpus(*, rebuild: bool = False) -> Corpus:
-    """The processed corpus: built (or brought up to date) first if needed, then read lazily from Parquet."""
-    from .builder import build
+def load_corpus(*, rebuild: bool = False, timeout: float = 600) -> Corpus:
+    """The processed corpus: built (or brought up to date) first if needed, then read lazily from Parquet.
 
-    return build(force=rebuild, quiet=True).corpus
+    If the rebuild cannot run (a broken manifest, another build holding the lock for ``timeout`` seconds, an
+    unwritable disk), the tables on disk are returned with a warning naming the problem; only when there are
+    none is the problem raised.
+    """
+    from .builder import build
+    from .store import BuildLocked
+
+    try:
+        return build(force=rebuild, quiet=True, timeout=timeout).corpus
+    except (InputError, BuildLocked, OSError) as exc:
+        try:
+            corpus = read_tables()
+        except InputError:
+            raise exc from None
+        warnings.warn(f"the tables could not be brought up to date ({exc}); using the tables last built in "
+                      "data/processed", stacklevel=2)
+        return corpus
 
 
 def summary(corpus: Corpus) -> pd.DataFrame:

@@ -1,16 +1,26 @@
-"""Storage of the processed tables in ``data/processed/``: Parquet parts, the index, CSV copies.
+"""Storage of the processed tables in ``data/processed/``: Parquet parts, generations, the lock, CSV copies.
 
-Each table is a Parquet dataset, ``data/processed/<table>/part-<id>.parquet``; ``_build.json`` (the index) lists
-the parts and documents. Files are written to a temp file and renamed once complete. Pure I/O: what to write is
-decided in ``builder``.
+Each table is a Parquet dataset, ``data/processed/<table>/part-<id>.parquet``; a part's name hashes its
+documents' keys, so a part file, once complete, never changes. What a build publishes is a *generation*,
+``.generations/g-*/``, holding the index ``_build.json`` (the parts and documents) and the CSV copies ``csv/``.
+The symbolic link ``current`` names the published generation and is switched in one atomic rename, so the
+index, the parts it names and the CSV copies become visible together; ``_build.json`` and ``csv`` at the top
+are fixed links through ``current``. Anything a failed or killed build left (parts no index names, unpublished
+generations, temp files) is removed by the next build. One build at a time: ``build_lock``.
+
+Pure I/O: what to write is decided in ``builder``.
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +32,12 @@ TABLES = ["documents", "segments", "sections", "tasks", "subtasks", "clauses", "
           "removals", "diagnostics"]
 FORMAT = 2  # layout of data/processed: 1 = one file per table, 2 = one Parquet file per table and part
 INDEX = "_build.json"
+CURRENT = "current"
+GENERATIONS = ".generations"
+LOCK = ".build.lock"
+CSV_MARKER = "_csv.json"
+# Text cells a spreadsheet would run as a formula (OWASP "CSV injection"): neutralised in the CSV copies only.
+_FORMULA_START = r"^[=+\-@\t\r]"
 # Parquet min/max statistics only for the columns that pick documents out (a reader filtering on them skips
 # whole files): computing them for every column, the tokens' text included, cost ~0.12 ms a plan.
 _STATISTICS = ("doc_id", "year", "jurisdiction")
@@ -38,6 +54,7 @@ def atomic_file(path: Path):
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: others sharing the project could not read it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -47,6 +64,118 @@ def atomic_file(path: Path):
 def atomic_write(path: Path, data: bytes) -> None:
     with atomic_file(path) as fh:
         fh.write(data)
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o22)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+# --------------------------------------------------------------------------------------------------------------
+# one build at a time
+
+
+class BuildLocked(Exception):
+    """Another build holds the lock (and the caller would not, or could no longer, wait)."""
+
+
+@contextlib.contextmanager
+def build_lock(out_dir: Path, *, wait: bool = True, timeout: float | None = None, say=None):
+    """Hold ``data/processed/.build.lock`` (``fcntl.flock``) for the body; while held, the file holds this
+    process's pid. The kernel releases a flock when its holder dies, so a lock left by a killed build is
+    simply taken; the pid in the file is then stale and only used for the message.
+
+    Held by another build: say "another build (pid N) is running; waiting" (``say``, default stderr) and wait
+    (up to ``timeout`` seconds), or raise ``BuildLocked`` at once if ``wait`` is false.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    held = False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            if not wait:
+                raise BuildLocked(f"another build (pid {holder}) is running; not waiting (--no-wait)") from None
+            (say or (lambda m: print(m, file=sys.stderr, flush=True)))(
+                f"another build (pid {holder}) is running; waiting")
+            if timeout is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                deadline = time.monotonic() + timeout
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise BuildLocked(f"another build (pid {holder}) is still running after "
+                                              f"{timeout:g} s") from None
+                        time.sleep(0.1)
+        held = True
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        if held:
+            os.ftruncate(fd, 0)  # no pid in the file once nobody holds the lock
+        os.close(fd)  # releases the lock
+
+
+# --------------------------------------------------------------------------------------------------------------
+# generations
+
+
+def publish(out_dir: Path, index: dict, *, csv: bool) -> None:
+    """Make ``index`` (whose part files are complete) the current generation, with CSV copies of every table if
+    ``csv``: written into a new generation directory, then ``current`` switched to it in one rename. A failure
+    before the switch leaves the previous generation as it was."""
+    gens = out_dir / GENERATIONS
+    gens.mkdir(parents=True, exist_ok=True)
+    gen = Path(tempfile.mkdtemp(dir=gens, prefix="g-"))
+    try:
+        os.chmod(gen, 0o777 & ~_umask())
+        atomic_write(gen / INDEX, json.dumps(index, indent=1, sort_keys=True).encode())
+        if csv:
+            write_csv_files(out_dir, index, gen / "csv")
+        _switch_link(out_dir / CURRENT, f"{GENERATIONS}/{gen.name}")  # the commit point
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    for name in (INDEX, "csv"):  # fixed links; replace the files of the layout before generations
+        _switch_link(out_dir / name, f"{CURRENT}/{name}")
+
+
+def _switch_link(path: Path, target: str) -> None:
+    """Point the symbolic link ``path`` at ``target`` atomically (a directory in its way, as left by a copy
+    that followed the links, is removed first)."""
+    if path.is_symlink() and os.readlink(path) == target:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, path)
+
+
+def current_generation(out_dir: Path) -> Path | None:
+    """The directory of the published generation, or None (no build yet, or the layout before generations)."""
+    link = out_dir / CURRENT
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def has_csv(out_dir: Path, index: dict) -> bool:
+    """Whether the published generation holds complete CSV copies of ``index``."""
+    gen = current_generation(out_dir)
+    try:
+        return gen is not None and json.loads((gen / "csv" / CSV_MARKER).read_text(encoding="utf-8")) == {
+            "stamp": index["stamp"]}
+    except (OSError, ValueError):
+        return False
 
 
 def to_arrow(name: str, frame: pd.DataFrame):
@@ -120,7 +249,8 @@ def table_files(index: dict, name: str) -> list[str]:
 
 
 def remove_unlisted(out_dir: Path, index: dict) -> None:
-    """Delete files no index names: replaced versions, leftovers of interrupted builds, the old layout."""
+    """Delete what the published generation does not use: replaced parts, leftovers of failed or killed builds
+    (parts, generations, temp files), the layouts before generations."""
     keep = {f for name in TABLES for f in table_files(index, name)}
     for rel in listing(out_dir):
         if rel not in keep and (rel.endswith(".parquet") or rel.endswith(".tmp")):
@@ -129,7 +259,12 @@ def remove_unlisted(out_dir: Path, index: dict) -> None:
         for ext in ("parquet", "csv"):
             (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
     shutil.rmtree(config.cache_dir() / "build", ignore_errors=True)
-    for p in [*out_dir.glob(".*.tmp"), *(out_dir / "csv").glob(".*.tmp")]:  # left by a killed build
+    current = current_generation(out_dir)
+    if current is not None:
+        for gen in (out_dir / GENERATIONS).iterdir():
+            if gen.resolve() != current:
+                shutil.rmtree(gen, ignore_errors=True)
+    for p in out_dir.glob(".*.tmp"):  # temp files and links left by a killed build
         p.unlink(missing_ok=True)
 
 
@@ -147,28 +282,46 @@ def read_table(source: Path, index: dict, name: str) -> pd.DataFrame:
 
 
 def write_csv(corpus, out_dir: Path | None = None) -> bool:
-    """Excel-friendly CSV copies of every table in ``data/processed/csv/`` (UTF-8 with BOM).
+    """Excel-friendly CSV copies of every table of ``corpus`` in ``data/processed/csv/`` (a new generation with
+    the same index, published as one). Skipped when the copies are already those of the corpus's index.
+    Returns whether anything was written."""
+    out_dir = Path(out_dir or config.processed_dir())
+    if has_csv(out_dir, corpus._index):
+        return False
+    publish(out_dir, corpus._index, csv=True)
+    remove_unlisted(out_dir, corpus._index)
+    return True
 
-    Streamed file by file, so memory stays that of one document; skipped when the copies are already those of
-    the current index. Returns whether anything was written.
-    """
+
+def write_csv_files(out_dir: Path, index: dict, csv_dir: Path) -> None:
+    """CSV copies of every table of ``index`` in ``csv_dir`` (UTF-8 with BOM; text cells that a spreadsheet
+    would run as a formula get a leading apostrophe). Streamed file by file: memory stays that of one part."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    csv_dir = Path(out_dir or config.processed_dir()) / "csv"
-    marker = csv_dir / "_csv.json"
-    stamp = json.dumps({"stamp": corpus._index["stamp"]})
-    if (marker.exists() and marker.read_text(encoding="utf-8") == stamp
-            and all((csv_dir / f"{t}.csv").exists() for t in TABLES)):
-        return False
-    marker.unlink(missing_ok=True)
     csv_dir.mkdir(parents=True, exist_ok=True)
     options = pacsv.WriteOptions(quoting_style="needed")
     for name in TABLES:
+        schema = schemas.arrow_schema(name)
         with atomic_file(csv_dir / f"{name}.csv") as fh:
             fh.write("\ufeff".encode("utf-8"))  # BOM: Excel then reads the file as UTF-8
-            with pacsv.CSVWriter(fh, schemas.arrow_schema(name), write_options=options) as writer:
-                for f in corpus.files(name):
-                    writer.write_table(pq.read_table(f, schema=schemas.arrow_schema(name)))
-    atomic_write(marker, stamp.encode())
-    return True
+            with pacsv.CSVWriter(fh, schema, write_options=options) as writer:
+                for f in table_files(index, name):
+                    writer.write_table(neutralise_formulas(pq.read_table(out_dir / f, schema=schema)))
+    atomic_write(csv_dir / CSV_MARKER, json.dumps({"stamp": index["stamp"]}).encode())
+
+
+def neutralise_formulas(table):
+    """``table`` with every text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a CR prefixed by an
+    apostrophe, which spreadsheets show but do not run (OWASP's advice against CSV injection)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column, field in zip(table.columns, table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            risky = pc.match_substring_regex(column, _FORMULA_START)
+            if pc.any(risky).as_py():
+                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)

@@ -37,18 +37,41 @@ def make_root(path: Path, *, copies: int = 0) -> Path:
     return path
 
 
-def processed_bytes(root: Path) -> dict[str, bytes]:
+INDEX = ".generations/G/_build.json"  # the published index, as processed_files names it
+
+
+def processed_files(root: Path) -> dict[str, Path]:
+    """The files (not links) under data/processed, by relative path; the generation directory's random name
+    replaced by G, the lock file left out."""
     out = root / "data" / "processed"
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    files = {}
+    for folder, _, names in os.walk(out):
+        for name in names:
+            p = Path(folder) / name
+            rel = p.relative_to(out).parts
+            if p.is_symlink() or rel == (".build.lock",):
+                continue
+            if rel[0] == ".generations":
+                rel = (rel[0], "G", *rel[2:])
+            files["/".join(rel)] = p
+    return files
+
+
+def processed_bytes(root: Path) -> dict[str, bytes]:
+    return {rel: p.read_bytes() for rel, p in sorted(processed_files(root).items())}
 
 
 def stamps(root: Path) -> dict[str, int]:
-    out = root / "data" / "processed"
-    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    return {rel: p.stat().st_mtime_ns for rel, p in processed_files(root).items()}
 
 
 def leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / "data" / "processed").rglob(".*"))
+    """Temp files, and generations but the published one."""
+    out = root / "data" / "processed"
+    temp = [p.name for p in out.rglob(".*") if p.name not in (".build.lock", ".generations")]
+    gens = [g.name for g in (out / ".generations").iterdir()] if (out / ".generations").exists() else []
+    current = os.path.basename(os.readlink(out / "current")) if (out / "current").is_symlink() else None
+    return sorted(temp + [g for g in gens if g != current])
 
 
 def named_files(root: Path) -> list[str]:
@@ -77,7 +100,7 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
         monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
         build(force=True, quiet=True)
     a, b = processed_bytes(first), processed_bytes(second)
-    assert sorted(a) == sorted(named_files(first) + ["_build.json"])   # nothing else lies there
+    assert sorted(a) == sorted(named_files(first) + [INDEX])   # nothing else lies there
     assert len([f for f in a if f.startswith("tasks/part-")]) == 1   # the five plans make one part
     assert a == b                                   # every Parquet file byte for byte, and the index
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(first))
@@ -207,7 +230,7 @@ def test_failed_write_leaves_previous_tables(built, monkeypatch):
     assert not result.up_to_date and result.rebuilt == ["2012_national"]
     assert "大力开展专项整治行动" in result.corpus.sections["title"].tolist()
     assert leftovers(built) == []
-    assert sorted(processed_bytes(built)) == sorted(named_files(built) + ["_build.json"])  # orphans removed
+    assert sorted(processed_bytes(built)) == sorted(named_files(built) + [INDEX])  # orphans removed
 
 
 def test_failure_while_replacing_files_leaves_each_file_whole(built, monkeypatch):
