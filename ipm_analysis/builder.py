@@ -1,11 +1,11 @@
 """Build the tidy tables from the raw plans: ingest → parse → agencies → tokenize for every document in the
 manifest, in parts of ``_PART`` consecutive documents, one worker a part.
 
-A part's id hashes its documents' keys (raw bytes, manifest row, package code and data files), so an unchanged
-part is neither read nor rewritten; in a changed part only the changed documents are rebuilt, the others' rows
-are copied from the old part file. The index is replaced atomically once every new file is complete, so an
-interrupted or failed build leaves the previous index and every file it names intact. Files no index names are
-removed after each build.
+A part's id hashes its documents' keys (raw bytes, manifest row, package code and data files, the versions of
+the packages that shape the output), so an unchanged part is neither read nor rewritten; in a changed part only
+the changed documents are rebuilt, the others' rows are copied from the old part file. Everything is published
+at once (``store.publish``) once every new file is complete, so an interrupted or failed build leaves the
+previous tables intact; what it left over is removed by the next build.
 """
 from __future__ import annotations
 
@@ -252,6 +252,23 @@ def _code_fingerprint(pkg: Path | None = None) -> str:
     return digest.hexdigest()
 
 
+# Installed packages whose version can change the tables: the tokenizer, OpenCC's tables, the writers, the schema.
+_OUTPUT_PACKAGES = ("jieba", "rjieba", "opencc", "opencc-python-reimplemented", "pandas", "pyarrow", "pandera")
+
+
+def _dependency_versions() -> dict[str, str | None]:
+    """The installed version of every package in ``_OUTPUT_PACKAGES`` (None if not installed)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in _OUTPUT_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 def _doc_key(row: dict, raw_dir: Path, code: str) -> str:
     digest = hashlib.sha256(code.encode())
     digest.update(json.dumps(row, sort_keys=True, default=str).encode())
@@ -285,7 +302,7 @@ def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False, 
 def _build_locked(manifest: pd.DataFrame, manifest_diags: list, raw_dir: Path, out_dir: Path, *, force: bool,
                   jobs: int | None, quiet: bool, csv: bool, t0: float) -> BuildResult:
     rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in manifest.to_dict("records")]
-    code = _code_fingerprint()
+    code = _code_fingerprint() + json.dumps(_dependency_versions(), sort_keys=True)
     keys = {r["doc_id"]: _doc_key(r, raw_dir, code) for r in rows}
     manifest_frame = to_frame(manifest_diags)
     stamp = hashlib.sha256(json.dumps([_PART, list(keys.items()), manifest_frame.astype(str).values.tolist()]

@@ -147,3 +147,20 @@ def test_summary(corpus):
     assert s.loc["2020_national", ["sections", "tasks", "clauses"]].tolist() == [7, 35, 61]
     assert s.loc["2012_national", "agency_mentions"] == 0
     assert s["errors"].sum() == 0
+
+
+def test_dependency_version_is_part_of_the_key(corpus, project_copy, tmp_path, monkeypatch):
+    """A new jieba (or OpenCC, pandas, pyarrow, pandera) rebuilds every document; the same versions do not."""
+    import shutil
+
+    from ipm_analysis import builder
+
+    shutil.copytree(project_copy / "data", tmp_path / "data", symlinks=True)
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    assert build(quiet=True).up_to_date
+    real = builder._dependency_versions()
+    monkeypatch.setattr(builder, "_dependency_versions", lambda: real | {"jieba": "99.0"})
+    result = build(quiet=True)
+    assert not result.up_to_date and len(result.rebuilt) == 5
+    monkeypatch.setattr(builder, "_dependency_versions", lambda: real)
+    assert len(build(quiet=True).rebuilt) == 5 and build(quiet=True).up_to_date
