@@ -10,6 +10,7 @@ import bisect
 import csv
 import functools
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -318,8 +319,9 @@ def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
             raise InputError(file, None, "file starts like UTF-16 but is not; save it as UTF-8") from None
         diags.append(Diagnostic(severity="warning", code="not_utf8", file=file, line=None, doc_id=None,
                                 message="not UTF-8; decoded as utf_16; save the file as UTF-8 to silence this"))
-    elif b"\x00" in data[:4096]:
-        raise InputError(file, None, "file looks binary (NUL bytes); save the plan as UTF-8 text")
+    elif b"\x00" in data:  # anywhere: a text with a binary tail is no more a plan than a binary file
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError(file, line, "file looks binary (NUL bytes); save the plan as UTF-8 text")
     try:
         text = data.decode("utf-8-sig") if text is None else text
     except UnicodeDecodeError as exc:
@@ -342,6 +344,62 @@ def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, diags
+
+
+# Markup of a saved web page: any of these tags is enough; other tags only when there are several.
+_PAGE_TAG_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|script|style|meta|iframe)\b[^>]{0,500}>",
+                          re.IGNORECASE)
+_TAG_RE = re.compile(r"</?\s*(?:div|span|p|br|a|table|tr|td|li|ul|font|img|h[1-6])\b[^<>]{0,500}/?>",
+                     re.IGNORECASE)
+# Control characters other than tab, newline and form feed (a page break), and private-use characters (glyphs
+# a PDF converter could not map): damage, not text.
+_DAMAGE_RE = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+
+
+def refuse_markup(text: str, file: str) -> None:
+    """A web page saved as ``.txt`` is refused (InputError naming the first tag's line): its tags and scripts
+    must never reach the tables, and the text it shows is better copied from the browser."""
+    found = _PAGE_TAG_RE.search(text)
+    if found is None:
+        tags = _TAG_RE.finditer(text)
+        first = next(tags, None)
+        found = first if first is not None and sum(1 for _ in itertools.islice(tags, 2)) == 2 else None
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise InputError(file, line, f"file holds HTML markup ({found.group(0)[:30]!r}): it is a saved web page; "
+                                     "copy the plan's text from the browser and save it as UTF-8 text")
+
+
+def damage(text: str, file: str, script: str) -> list[Diagnostic]:
+    """Warnings, with file and line, for damage a decoder lets through: U+FFFD (characters lost by a conversion),
+    control and private-use characters, and traditional characters in a plan declared ``zh-Hans``."""
+    diags = []
+
+    def warn(code: str, at: int, what: str, count: int) -> None:
+        line = text.count("\n", 0, at) + 1
+        more = f" ({count} in the file)" if count > 1 else ""
+        diags.append(Diagnostic(severity="warning", code=code, file=file, line=line, doc_id=None,
+                                message=what + more))
+
+    if "\ufffd" in text:
+        warn("replacement_character", text.index("\ufffd"), "U+FFFD replacement character: a conversion lost "
+             "characters here; take the text again from the original", text.count("\ufffd"))
+    bad = _DAMAGE_RE.search(text)
+    if bad:
+        warn("damaged_character", bad.start(), f"control or private-use character U+{ord(bad.group(0)):04X} "
+             "(a damaged copy or an unmapped PDF glyph); fix or remove it", len(_DAMAGE_RE.findall(text)))
+    if script == "zh-Hans" and load_rules()["opencc"].get(script) is None:
+        converted = _converter("t2s").convert(text)
+        if converted != text:
+            lines = [i for i, (a, b) in enumerate(zip(text.split("\n"), converted.split("\n"))) if a != b]
+            raw = text.split("\n")[lines[0]]
+            chars = "".join(dict.fromkeys(a for a, b in zip(raw, converted.split("\n")[lines[0]]) if a != b))
+            diags.append(Diagnostic(
+                severity="warning", code="traditional_in_simplified", file=file, line=lines[0] + 1, doc_id=None,
+                message=f"traditional characters ({chars[:10]}) in a plan declared zh-Hans"
+                        + (f", on {len(lines)} lines" if len(lines) > 1 else "")
+                        + "; if the plan is traditional, set its script in the manifest (zh-Hant…)"))
+    return diags
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -566,6 +624,8 @@ def cn_numeral(token: str) -> int:
 def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:
     """Read one raw file and normalise it (I/O edge of this module)."""
     text, diags = decode(Path(path).read_bytes(), Path(path).name)
+    refuse_markup(text, Path(path).name)
+    diags += damage(text, Path(path).name, script)
     norm = normalise(text, doc_id=doc_id, file=Path(path).name, script=script)
     norm.diagnostics[:0] = [d.with_doc(doc_id) for d in diags]
     return norm

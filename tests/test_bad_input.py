@@ -110,20 +110,20 @@ def same_tables(corpus, a: str, b: str) -> None:
 # ---- unreadable files --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data, what", [
-    (b"", "file is empty"),
-    (b"\n \r\n\t\n", "file is empty"),
-    (b"\x00\x01\x02\x03" + bytes(range(256)) * 16, "file looks binary (NUL bytes)"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 16, "file is a PNG image, not text"),
-    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 16, "file is a ZIP archive (or docx/xlsx), not text"),
+@pytest.mark.parametrize("data, what, line", [
+    (b"", "file is empty", None),
+    (b"\n \r\n\t\n", "file is empty", None),
+    (b"\x00\x01\x02\x03" + bytes(range(256)) * 16, "file looks binary (NUL bytes)", 1),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 16, "file is a PNG image, not text", None),
+    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 16, "file is a ZIP archive (or docx/xlsx), not text", None),
     # a PDF whose first 4 KB hold no NUL byte: charset-normalizer would read it as mac_turkish
     (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\nx\x9c\xed\xbd\xdb\x8e\n",
-     "file is a PDF, not text"),
+     "file is a PDF, not text", None),
 ])
-def test_unreadable_file(root, capsys, data, what):
+def test_unreadable_file(root, capsys, data, what, line):
     file = add_plan(root, "2019_bad", data)
     corpus = build(quiet=True).corpus
-    assert problems(corpus, "2019_bad") == [("error", "unreadable_document", file, None)]
+    assert problems(corpus, "2019_bad") == [("error", "unreadable_document", file, line)]
     message = corpus.diagnostics.set_index("doc_id").at["2019_bad", "message"]
     assert message.startswith(what)
     assert "2019_bad" not in set(corpus.documents["doc_id"])
@@ -131,7 +131,7 @@ def test_unreadable_file(root, capsys, data, what):
 
     rc, out, _ = run_cli(capsys, "build")
     assert rc == 0
-    assert f"  error: {file}: {what}" in out
+    assert f"  error: {file}{f':{line}' if line else ''}: {what}" in out
     rc, _, _ = run_cli(capsys, "check")
     assert rc == 1  # check fails while a document has an error
 
