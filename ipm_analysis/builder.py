@@ -388,6 +388,10 @@ def _pool(jobs: int):
     try:
         yield pool
     except BaseException:
+        if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+            # the pool's feeder thread may still write to a killed worker's pipe: an error there, not a
+            # SIGPIPE that kills the build before it can say why it stopped (the CLI sets SIGPIPE to default)
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             with contextlib.suppress(OSError):
                 proc.kill()

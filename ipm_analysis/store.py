@@ -322,6 +322,8 @@ def neutralise_formulas(table):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             risky = pc.match_substring_regex(column, _FORMULA_START)
             if pc.any(risky).as_py():
-                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+                quote = pa.scalar("'", field.type)
+                column = pc.if_else(risky, pc.binary_join_element_wise(quote, column, pa.scalar("", field.type)),
+                                    column)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=table.schema)
