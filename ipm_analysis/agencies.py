@@ -206,7 +206,7 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
     unknown: dict[str, tuple[str, list[int]]] = {}  # name -> (first clause, raw lines of its mentions)
     body = norm.body
     for seg in segments:
-        if seg["kind"] in ("title", "section_heading"):
+        if seg["kind"] not in ("task", "subtask"):  # a responsibility clause assigns a task: none in the preamble
             continue
         seg_start = seg["start"]
         for line in seg["text"].split("\n"):

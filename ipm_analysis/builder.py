@@ -102,15 +102,14 @@ def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.Da
     Built for a batch, not per document: creating a frame, tokenising and converting cost a few milliseconds
     a call whatever the number of rows, which is most of a document's non-jieba time when paid per document.
     """
-    return _frames_and_tables(records, lap)[0]
+    frames, arrow = _frames_and_tables(records, lap)
+    return frames | {"tokens": arrow["tokens"].to_pandas() if "tokens" in arrow else schemas.empty("tokens")}
 
 
 def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[dict[str, pd.DataFrame], dict]:
-    """``frames_of``, and the same tables as Arrow tables where they were built from records (all but tokens),
-    so that writing them needs no conversion back from pandas."""
+    """Every table but tokens as a frame, and as an Arrow table where it has rows (writing them then needs no
+    conversion back from pandas); tokens only as an Arrow table (``_tokens``), validated already."""
     import pyarrow as pa
-
-    from .tokenize import tokenize_segments
 
     lap = lap or _no_lap
     arrow, frames = {}, {}
@@ -124,10 +123,9 @@ def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[
         else:
             frames[name] = schemas.empty(name)
     lap("frames")
-    tokens = tokenize_segments(frames["segments"], frames["documents"], frames["clauses"])
-    if len(tokens):  # a document's tokens are contiguous, numbered from position 0
-        first = np.flatnonzero(tokens["position"].to_numpy() == 0)
-        counts = dict(zip(tokens["doc_id"].take(first).tolist(), np.diff(first, append=len(tokens)).tolist()))
+    tokens, counts = _tokens(frames["segments"], frames["documents"], frames["clauses"])
+    if tokens is not None:
+        arrow["tokens"] = tokens
         n_tokens = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
         frames["documents"]["n_tokens"] = n_tokens
         if "documents" in arrow:  # the same column in the Arrow table, not the whole table again from pandas
@@ -135,7 +133,44 @@ def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[
             i = docs.schema.get_field_index("n_tokens")
             arrow["documents"] = docs.set_column(i, docs.schema.field(i), pa.array(n_tokens, pa.int64()))
     lap("tokenise")
-    return {name: tokens if name == "tokens" else frames[name] for name in TABLES}, arrow
+    return frames, arrow
+
+
+# Characters of segments tokenised at a time: jieba's words (Python strings in lists) and the pandas frame made of
+# them cost ~400 bytes a token, for one batch only; a part of 128 ordinary plans is one batch.
+_TOKEN_BATCH = 1_000_000
+
+
+def _tokens(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.DataFrame):
+    """The tokens table of ``segments`` as a validated Arrow table (None if there are none) and each
+    document's token count, tokenised ``_TOKEN_BATCH`` characters of whole segments at a time, so that a very
+    large plan never holds all its tokens as Python objects. jieba cuts each segment on its own, so the batches
+    change nothing but the positions, which continue from one batch to the next."""
+    import pyarrow as pa
+
+    from .tokenize import tokenize_segments
+
+    if segments.empty:
+        return None, {}
+    ends = np.cumsum(segments["text"].str.len().to_numpy(dtype="int64"))
+    cuts = [0]
+    while cuts[-1] < len(segments):  # at least one segment a batch, however long
+        done = ends[cuts[-1] - 1] if cuts[-1] else 0
+        cuts.append(max(cuts[-1] + 1, int(np.searchsorted(ends, done + _TOKEN_BATCH, "right"))))
+    pieces, counts = [], {}
+    for a, b in zip(cuts, cuts[1:]):
+        frame = tokenize_segments(segments.iloc[a:b], documents, clauses)
+        if not len(frame):
+            continue
+        if counts:  # documents carried on from the previous batch go on numbering where they stopped
+            before = frame["doc_id"].map(counts).fillna(0).astype("int64").to_numpy()
+            frame = frame.assign(position=frame["position"].to_numpy() + before)
+        for doc, n in frame["doc_id"].value_counts(sort=False).items():
+            counts[doc] = counts.get(doc, 0) + int(n)
+        schemas.validate("tokens", frame)
+        pieces.append(store.to_arrow("tokens", frame))
+        del frame
+    return (pa.concat_tables(pieces) if pieces else None), counts
 
 
 def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
@@ -163,9 +198,13 @@ def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple
     out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
     whole = {}
     for name in TABLES:
-        if frames[name].empty:
+        if name == "tokens":  # validated batch by batch as it was made
+            if "tokens" not in arrow:
+                continue
+        elif frames[name].empty:
             continue
-        schemas.validate(name, frames[name])  # checks, never changes the frame (no coercion)
+        else:
+            schemas.validate(name, frames[name])  # checks, never changes the frame (no coercion)
         table = whole[name] = arrow[name] if name in arrow else store.to_arrow(name, frames[name])
         offset = 0
         for row, recs in built:

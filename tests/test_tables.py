@@ -164,3 +164,26 @@ def test_dependency_version_is_part_of_the_key(corpus, project_copy, tmp_path, m
     assert not result.up_to_date and len(result.rebuilt) == 5
     monkeypatch.setattr(builder, "_dependency_versions", lambda: real)
     assert len(build(quiet=True).rebuilt) == 5 and build(quiet=True).up_to_date
+
+
+def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch):
+    """Tokenised a few segments at a time (as a very large plan is), the tokens table is the same."""
+    from ipm_analysis import builder
+
+    monkeypatch.setattr(builder, "_TOKEN_BATCH", 3000)
+    tokens, counts = builder._tokens(corpus.segments, corpus.documents, corpus.clauses)
+    assert tokens.column("doc_id").num_chunks > 5
+    pd.testing.assert_frame_equal(tokens.to_pandas(), corpus.tokens)
+    assert counts == corpus.documents.set_index("doc_id")["n_tokens"].to_dict()
+
+
+def test_no_clause_outside_the_tasks(tmp_path):
+    """A text with no task (one long line) has no responsibility clause, however many brackets it holds."""
+    from ipm_analysis.agencies import extract_clauses
+    from ipm_analysis.ingest import normalise
+    from ipm_analysis.parse import parse
+
+    text = "二〇三〇年的说明（市场监管总局、公安部负责）" * 50
+    norm = normalise(text, doc_id="x", file="x.txt", script="zh-Hans")
+    found = extract_clauses(norm, parse(norm).segments, level="national", jurisdiction="全国")
+    assert found.clauses == [] and found.agencies == []
