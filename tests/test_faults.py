@@ -219,6 +219,8 @@ def test_nul_after_4kb_html_and_traditional_characters(root):
                                   encoding="utf-8")
     mixed = lines[:]
     mixed[20] += "保護知識產權與"
+    mixed[25] += "\ufffd\ufffd"
+    mixed[30] += "\x07"
     (raw / "mixed.txt").write_text("\n".join(mixed), encoding="utf-8")
     rows = real_rows()
     rows += [dict(rows[1], doc_id=d, file=f"{d}.txt") for d in ("nul", "page", "mixed")]
@@ -230,6 +232,10 @@ def test_nul_after_4kb_html_and_traditional_characters(root):
     assert not corpus.tokens["token"].str.contains("script|alert").any()
     [(file, line, message)] = diagnostics(corpus, "traditional_in_simplified")
     assert (file, line) == ("mixed.txt", 21) and "護識產權與" in message
+    [(file, line, message)] = diagnostics(corpus, "replacement_character")
+    assert (file, line) == ("mixed.txt", 26) and "(2 in the file)" in message
+    [(file, line, message)] = diagnostics(corpus, "damaged_character")
+    assert (file, line) == ("mixed.txt", 31) and "U+0007" in message
     assert sorted(corpus.documents["doc_id"]) == sorted(DOCS + ["mixed"])
 
 
