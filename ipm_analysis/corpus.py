@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config, schemas
+from . import config
 from .diagnostics import InputError
 from .store import INDEX, TABLES, read_index, read_table, table_files
 

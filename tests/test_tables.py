@@ -178,7 +178,9 @@ def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch):
 
 
 def test_no_clause_outside_the_tasks(tmp_path):
-    """A text with no task (one long line) has no responsibility clause, however many brackets it holds."""
+    """A text with no title line and no task (one long line) is not a plan's body: no responsibility clause is
+    looked for in it, however many brackets it holds (a plan in prose after its title keeps its clauses:
+    test_bad_input.test_document_without_sections)."""
     from ipm_analysis.agencies import extract_clauses
     from ipm_analysis.ingest import normalise
     from ipm_analysis.parse import parse
