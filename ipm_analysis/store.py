@@ -44,6 +44,8 @@ _STATISTICS = ("doc_id", "year", "jurisdiction")
 # Integer columns that only grow within a document, stored as deltas instead of a dictionary: the tokens' files
 # are 2.5x smaller (9 instead of 23 KB a plan) and no slower to write (docs/benchmarks.md).
 _DELTA = {"tokens": ("position", "start", "end")}
+# pyarrow's default row group (rows): a table written in slices of exactly this many rows makes the same file.
+ROW_GROUP = 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -193,14 +195,20 @@ def write_table(out_dir: Path, name: str, stem: str, pieces: list) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    # one contiguous table: the file's bytes then depend only on the rows, not on where they came from
-    table = pa.concat_tables(pieces).combine_chunks()
+    table = pa.concat_tables(pieces)
     rel = f"{name}/{stem}.parquet"
+    delta = _DELTA.get(name, ())
+    options = dict(write_statistics=[c for c in _STATISTICS if c in table.column_names],
+                   use_dictionary=[c for c in table.column_names if c not in delta],
+                   column_encoding=dict.fromkeys(delta, "DELTA_BINARY_PACKED"))
     with atomic_file(out_dir / rel) as fh:
-        delta = _DELTA.get(name, ())
-        pq.write_table(table, fh, write_statistics=[c for c in _STATISTICS if c in table.column_names],
-                       use_dictionary=[c for c in table.column_names if c not in delta],
-                       column_encoding=dict.fromkeys(delta, "DELTA_BINARY_PACKED"))
+        if table.num_rows <= ROW_GROUP:
+            # one contiguous table: the file's bytes then depend only on the rows, not on where they came from
+            pq.write_table(table.combine_chunks(), fh, **options)
+        else:  # a very large plan: one row group at a time made contiguous, not a second copy of the whole
+            with pq.ParquetWriter(fh, table.schema, **options) as writer:
+                for start in range(0, table.num_rows, ROW_GROUP):
+                    writer.write_table(table.slice(start, ROW_GROUP).combine_chunks())
         size = fh.tell()
     return {"file": rel, "rows": table.num_rows, "bytes": size}
 

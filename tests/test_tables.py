@@ -189,3 +189,26 @@ def test_no_clause_outside_the_tasks(tmp_path):
     norm = normalise(text, doc_id="x", file="x.txt", script="zh-Hans")
     found = extract_clauses(norm, parse(norm).segments, level="national", jurisdiction="全国")
     assert found.clauses == [] and found.agencies == []
+
+
+def test_large_table_written_in_row_groups_is_the_same_file(tmp_path):
+    """Past one row group, a table is written slice by slice (no second copy of it): the bytes are those of
+    writing it whole."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ipm_analysis import store
+
+    n = store.ROW_GROUP * 2 + 123
+    rng = np.random.default_rng(0)
+    table = pa.table({"doc_id": pa.array(np.repeat(["a", "b", "c"], [n // 3, n // 3, n - 2 * (n // 3)]),
+                                         pa.large_string()),
+                      "position": pa.array(np.arange(n)), "token": pa.array(rng.integers(0, 50, n).astype(str),
+                                                                              pa.large_string())})
+    pieces = [table.slice(0, 1000), table.slice(1000, n)]
+    entry = store.write_table(tmp_path, "tokens", "part-x", pieces)
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(table, whole, write_statistics=["doc_id"], use_dictionary=["doc_id", "token"],
+                   column_encoding={"position": "DELTA_BINARY_PACKED"})
+    assert entry["rows"] == n and (tmp_path / entry["file"]).read_bytes() == whole.read_bytes()
