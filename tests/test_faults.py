@@ -32,6 +32,10 @@ DOCS = ["2012_national", "2018_qingdao", "2021_national"]  # zh-Hans, short: the
 # workers busy (the point of the kill tests).
 RUNNER = ("import sys; from ipm_analysis import builder; builder._PART = 1; builder._PARALLEL_FROM = 2; "
           "from ipm_analysis.__main__ import main; sys.exit(main(sys.argv[1:]))")
+# The same, with plans that take a minute each in the workers: an interrupt is then surely sent mid-build (on a
+# loaded machine, three real plans can be done before the test has even seen the workers).
+SLOW_RUNNER = RUNNER.replace("sys.exit(", "import time; builder.document_records = lambda *a: time.sleep(60); "
+                                          "sys.exit(")
 
 
 # ---- a tiny project ----------------------------------------------------------------------------------------
@@ -317,9 +321,9 @@ def test_load_corpus_falls_back_to_the_tables_on_disk(root):
 # ---- one build at a time -----------------------------------------------------------------------------------
 
 
-def spawn(root: Path, *argv: str) -> subprocess.Popen:
+def spawn(root: Path, *argv: str, runner: str = RUNNER) -> subprocess.Popen:
     env = dict(os.environ, IPM_ANALYSIS_ROOT=str(root), PYTHONPATH=str(REPO))
-    return subprocess.Popen([sys.executable, "-c", RUNNER, *argv], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", runner, *argv], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -398,13 +402,16 @@ def assert_gone(pids: list[int]) -> None:
 @pytest.mark.skipif(not Path("/proc").exists(), reason="counts processes through /proc")
 def test_kill_9_leaves_no_worker_and_the_tables_intact(root):
     before = snapshot(root)
-    proc = spawn(root, "build", "--force", "--jobs", "2")
+    proc = spawn(root, "build", "--force", "--jobs", "2", runner=SLOW_RUNNER)
     workers = wait_for_workers(proc)
-    time.sleep(random.Random().uniform(0, 0.4))        # a random point of the workers' work (any point passes)
+    time.sleep(random.Random().uniform(0, 0.4))        # a random point while the workers are busy
     proc.kill()
     proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
     assert_gone(workers)
-    assert snapshot(root) == before                    # (a forced build of the same inputs writes the same bytes)
+    assert snapshot(root) == before
+    with store.build_lock(processed(root), wait=False):  # the kernel released the dead build's lock
+        pass
     for name in store.TABLES:
         getattr(read_tables(), name)                   # every table named by the index reads
 
@@ -412,10 +419,12 @@ def test_kill_9_leaves_no_worker_and_the_tables_intact(root):
 @pytest.mark.skipif(not Path("/proc").exists(), reason="counts processes through /proc")
 def test_ctrl_c_is_one_line_exit_130_and_no_worker_left(root):
     before = snapshot(root)
-    proc = spawn(root, "build", "--force", "--jobs", "2")
+    proc = spawn(root, "build", "--force", "--jobs", "2", runner=SLOW_RUNNER)
     workers = wait_for_workers(proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and err == "interrupted; the previous tables are unchanged\n"
     assert_gone(workers)
     assert snapshot(root) == before
+    with store.build_lock(processed(root), wait=False):
+        pass
