@@ -57,7 +57,7 @@ def _maxrss_mb(who=resource.RUSAGE_SELF) -> float:
 def child_build(root: Path, force: bool) -> dict:
     os.environ["IPM_ANALYSIS_ROOT"] = str(root)
     t_import = time.perf_counter()
-    from ipm_analysis.tables import build
+    from ipm_analysis.builder import build
 
     t0 = time.perf_counter()
     result = build(force=force, quiet=True)
@@ -74,7 +74,8 @@ def child_build(root: Path, force: bool) -> dict:
 
 def child_csv(root: Path) -> dict:
     os.environ["IPM_ANALYSIS_ROOT"] = str(root)
-    from ipm_analysis.tables import build, write_csv
+    from ipm_analysis.builder import build
+    from ipm_analysis.store import write_csv
 
     corpus = build(quiet=True).corpus
     t0 = time.perf_counter()
@@ -94,7 +95,7 @@ def child_jieba(root: Path, jobs: int) -> dict:
     """Bare jieba over the normalised text of every built document: the project's tokenizer (same dictionary),
     HMM off, nothing else; in one process, or split over ``jobs`` worker processes like the build."""
     os.environ["IPM_ANALYSIS_ROOT"] = str(root)
-    from ipm_analysis.tables import read_tables
+    from ipm_analysis.corpus import read_tables
 
     texts = read_tables().documents["text"].tolist()
     t0 = time.perf_counter()
@@ -180,14 +181,14 @@ STAGES = ["normalise", "parse", "agencies", "frames", "tokenise", "validate", "w
 
 def stage_throughput(root: Path, n_docs: int) -> dict:
     """Each stage of the build's own code path over the first n_docs plans, in this process (warm: caches and
-    dictionaries loaded first). Parts are built by ``tables._build_part`` as in a build (into a scratch
+    dictionaries loaded first). Parts are built by ``builder._build_part`` as in a build (into a scratch
     folder), which reports the end of each stage through its ``lap`` hook: per document normalise, parse and
     agencies; per part frames, tokenise, validate (pandera and Arrow) and write (Parquet)."""
     import tempfile
 
     import pandas as pd
 
-    from ipm_analysis import tables
+    from ipm_analysis import builder
     from ipm_analysis.tokenize import tokenizer
 
     raw = root / "data" / "raw"
@@ -210,15 +211,15 @@ def stage_throughput(root: Path, n_docs: int) -> dict:
     jieba_seconds, n_tokens = 0.0, 0
     with tempfile.TemporaryDirectory() as out:
         # warm-up: OpenCC, regexes, the tokenizer, pandera
-        tables._build_part(("warm", [(r, "warm", None) for r in rows[:20]], raw, Path(out)))
-        for i in range(0, len(rows), tables._PART):
-            members = [(r, f"{i:016d}", None) for r in rows[i:i + tables._PART]]
+        builder._build_part(("warm", [(r, "warm", None) for r in rows[:20]], raw, Path(out)))
+        for i in range(0, len(rows), builder._PART):
+            members = [(r, f"{i:016d}", None) for r in rows[i:i + builder._PART]]
             last[0] = clock()
-            tables._build_part((f"{i:016d}", members, raw, Path(out)), lap)
+            builder._build_part((f"{i:016d}", members, raw, Path(out)), lap)
             # the floor over the same plans right after: this machine's speed drifts by up to ±25 % within
             # a minute, so the floor is timed part by part alongside the build, not once at the end
             t0 = clock()
-            n_tokens += sum(len(tok.lcut(b, HMM=False)) for b in bodies[i:i + tables._PART])
+            n_tokens += sum(len(tok.lcut(b, HMM=False)) for b in bodies[i:i + builder._PART])
             jieba_seconds += clock() - t0
     return dict(docs=len(rows), mb=mb, stages=timings, jieba_seconds=jieba_seconds, jieba_tokens=n_tokens,
                 body_mb=sum(len(b.encode()) for b in bodies) / 1e6, rss_mb=_maxrss_mb())

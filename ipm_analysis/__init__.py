@@ -4,7 +4,8 @@
     >>> corpus = load_corpus()
     >>> corpus.tasks.head()
 """
-from .tables import Corpus, build, load_corpus
+from .builder import build
+from .corpus import Corpus, load_corpus
 
 __all__ = ["Corpus", "build", "load_corpus"]
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ MAX_LINES = 40
 
 
 def _print_summary(result) -> None:
-    from .tables import summary
+    from .corpus import summary
 
     corpus = result.corpus
     state = "up to date, nothing rebuilt" if result.up_to_date else (
@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     b.add_argument("--no-csv", action="store_true",
                    help="skip the Excel-friendly CSV copies in data/processed/csv/ (they cost time at scale)")
+    b.add_argument("--no-wait", action="store_true",
+                   help="if another build is running, exit (code 75) instead of waiting for it")
     r = sub.add_parser("report", help="build, then execute every notebook and export figures and tables")
     r.add_argument("--force", action="store_true", help="rebuild the data ignoring the cache")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -80,15 +82,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .diagnostics import InputError
-    from .tables import build, write_csv
+    from .builder import build
+    from .store import BuildLocked
 
     try:
-        result = build(force=getattr(args, "force", False), jobs=getattr(args, "jobs", None))
-        if not getattr(args, "no_csv", False):
-            write_csv(result.corpus)
+        result = build(force=getattr(args, "force", False), jobs=getattr(args, "jobs", None),
+                       csv=not getattr(args, "no_csv", False), wait=not getattr(args, "no_wait", False))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BuildLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
+    except KeyboardInterrupt:
+        print("interrupted; the previous tables are unchanged", file=sys.stderr)
+        return 130
     except OSError as exc:  # disk full, permissions: the previous tables are intact (writes are atomic)
         print(f"error: could not write the processed tables: {exc}; free disk space or fix permissions and "
               "run the build again (the previous tables are unchanged)", file=sys.stderr)

@@ -205,8 +205,11 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
     counters: dict = {}
     unknown: dict[str, tuple[str, list[int]]] = {}  # name -> (first clause, raw lines of its mentions)
     body = norm.body
+    # Only in the plan's body: its tasks, and the prose after its title line (a plan written as paragraphs); a
+    # text with no title and no task (a 10 MB line of anything) is not searched for clauses at all.
+    kinds = ("task", "subtask", "preamble", "unassigned") if norm.has_title_line else ("task", "subtask")
     for seg in segments:
-        if seg["kind"] in ("title", "section_heading"):
+        if seg["kind"] not in kinds:
             continue
         seg_start = seg["start"]
         for line in seg["text"].split("\n"):

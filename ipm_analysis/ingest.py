@@ -7,7 +7,10 @@ rule name and the raw line it came from, so the body can always be traced back t
 from __future__ import annotations
 
 import bisect
+import csv
 import functools
+import io
+import itertools
 import os
 import re
 import unicodedata
@@ -137,58 +140,157 @@ def _converter(cfg: str):
 # manifest
 
 
+_SAVE_AS_UTF8 = 'in Excel: File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)"'
+
+
 def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnostic]]:
-    """Read and validate the manifest; bad rows become diagnostics and are left out, never a traceback."""
+    """Read and validate the manifest row by row; bad rows become diagnostics naming their line and are left
+    out, the others build. A manifest with no row to build is an InputError (one line, nothing replaced)."""
     path = Path(path or config.manifest_path())
     if not path.exists():
         raise InputError(str(path), None, "manifest not found; create data/raw/manifest.csv (see README)")
-    try:
-        # utf-8-sig: Excel saves CSV with a BOM; blank lines kept (then dropped) so row i is on line i + 2
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None, encoding="utf-8-sig",
-                            skip_blank_lines=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), None, f"manifest is not a readable UTF-8 CSV: {exc}") from None
-    missing = [c for c in MANIFEST_COLUMNS if c not in frame.columns and c != "notes"]
-    if missing:
-        raise InputError(str(path), 1, f"manifest lacks column(s) {', '.join(missing)}")
-    if "notes" not in frame.columns:
-        frame = frame.assign(notes="")
-    frame = frame[(frame != "").any(axis=1)]
-    diags: list[Diagnostic] = []
-    keep = []
-    seen: dict[str, int] = {}
+    text, diags = decode_manifest(path.read_bytes(), path.name)
+    records = list(manifest_records(text))
+    if not records:
+        raise InputError(str(path), None, "manifest is empty; it needs a header line and one row per plan "
+                                          "(see docs/adding_plans.md)")
+    header_line, header, problem = records[0]
+    header = [h.strip() for h in header or []]
+    missing = [c for c in MANIFEST_COLUMNS if c not in header and c != "notes"]
+    if problem or missing:
+        raise InputError(str(path), header_line, problem or f"manifest lacks column(s) {', '.join(missing)}")
+    if len(records) == 1:
+        raise InputError(str(path), None, "manifest has a header but no rows; add one row per plan")
     raw_dir = path.parent
     with os.scandir(raw_dir) as entries:  # one listing instead of a stat per row (thousands of plans)
-        present = {e.name for e in entries if e.is_file()}
-    for i, row in zip(frame.index, frame.to_dict("records")):
-        line = int(i) + 2  # header is line 1
+        present = {e.name for e in entries if e.is_file(follow_symlinks=False)}
+    keep: list[dict] = []
+    seen: dict[str, int] = {}
+    listed = set()
+    for line, fields, problem in records[1:]:
+        row = dict(zip(header, fields or []))
+        row = {c: row.get(c, "") for c in MANIFEST_COLUMNS}
         where = dict(file=str(path.name), line=line, doc_id=row["doc_id"] or None)
-        problem = None
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", row["doc_id"] or ""):
-            problem = f"doc_id {row['doc_id']!r} must be non-empty letters, digits, _ . -"
-        elif row["doc_id"] in seen:
-            problem = f"doc_id {row['doc_id']!r} already used on line {seen[row['doc_id']]}; doc_ids must be unique"
-        elif not re.fullmatch(r"\d{4}", row["year"].strip()):
-            problem = f"year {row['year']!r} is not a four-digit number"
-        elif row["level"] not in LEVELS:
-            problem = f"level {row['level']!r} must be one of {', '.join(LEVELS)}"
-        elif row["script"] not in SCRIPTS:
-            problem = f"script {row['script']!r} must be one of {', '.join(SCRIPTS)}"
-        elif row["file"] not in present and not (raw_dir / row["file"]).is_file():
-            problem = f"file {row['file']!r} not found in {raw_dir.parent.name}/{raw_dir.name}/; copy it there or " \
-                      "remove the row"
+        listed.add(row["file"])
+        if problem is None and len(fields) != len(header):
+            problem = (f"row has {len(fields)} fields, the header has {len(header)}; a comma inside a field needs "
+                       'the field in double quotes ("…")')
+        problem = problem or _row_problem(row, seen, raw_dir, present)
         if problem:
             diags.append(Diagnostic(severity="error", code="manifest_row", message=problem, **where))
             continue
         seen[row["doc_id"]] = line
-        keep.append(i)
-    listed = set(frame["file"])
+        keep.append(row)
+    if not keep:
+        first = next(d for d in diags if d.code == "manifest_row")
+        raise InputError(str(path), first.line, f"no manifest row can be built; first problem: {first.message}")
     for extra in sorted(p.name for p in raw_dir.iterdir() if p.suffix == ".txt" and p.name not in listed):
         diags.append(Diagnostic(
             severity="warning", code="file_without_manifest_row", file=extra, line=None, doc_id=None,
             message=f"{extra} is in {raw_dir.name}/ but has no manifest row; add one to build it"))
-    ok = frame.loc[keep].assign(year=lambda f: f["year"].astype(int)).reset_index(drop=True)
+    ok = pd.DataFrame(keep, columns=MANIFEST_COLUMNS).assign(year=lambda f: f["year"].str.strip().astype(int))
     return ok, diags
+
+
+def decode_manifest(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
+    """The manifest's text: UTF-8 (BOM allowed), else UTF-16 or GBK/GB18030 as Excel saves them, with a
+    warning saying how to save it as CSV UTF-8."""
+    if not data.strip():
+        raise InputError(file, None, "manifest is empty; it needs a header line and one row per plan "
+                                     "(see docs/adding_plans.md)")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    for encoding, ok in (("utf-16", data.startswith((b"\xff\xfe", b"\xfe\xff"))), ("gb18030", True)):
+        if not ok:
+            continue
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:  # UTF-16 without a BOM read as GB18030
+            continue
+        return text, [Diagnostic(
+            severity="warning", code="manifest_not_utf8", file=file, line=line, doc_id=None,
+            message=f"manifest is not UTF-8 (first bad byte on line {line}); decoded as {encoding}; save it as "
+                    f"CSV UTF-8 ({_SAVE_AS_UTF8}) to silence this")]
+    raise InputError(file, line, f"manifest is not UTF-8 and could not be decoded; save it as CSV UTF-8 "
+                                 f"({_SAVE_AS_UTF8})")
+
+
+def manifest_records(text: str):
+    """``(line, fields, problem)`` for every non-blank CSV record of ``text``, ``line`` the record's first line.
+
+    Record by record rather than by a CSV reader over the whole file, so that one bad row (an unclosed quote
+    would swallow every later row) is reported on its own line and the following rows are still read.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        start = i
+        chunk = lines[i]
+        i += 1
+        while chunk.count('"') % 2 and i < len(lines):  # a quoted field goes on over the newline
+            chunk += "\n" + lines[i]
+            i += 1
+        if not chunk.strip():
+            continue
+        if chunk.count('"') % 2 or (i - start > 1 and _unbalanced(chunk, lines[start])):
+            yield start + 1, None, 'a double quote (") on this line is never closed; close it or remove it'
+            i = start + 1  # read again from the next line: the quote swallowed those rows
+            continue
+        try:
+            rows = list(csv.reader(io.StringIO(chunk, newline=""), strict=True))
+        except csv.Error as exc:
+            yield start + 1, None, f"row is not valid CSV ({exc}); quote fields that hold commas or quotes"
+            continue
+        fields = rows[0] if rows else []
+        if not any(f.strip() for f in fields):  # ",,,," as left by deleting cells in Excel
+            continue
+        yield start + 1, fields, None
+
+
+def _unbalanced(chunk: str, first_line: str) -> bool:
+    """A record spanning lines whose first line alone looks like a complete row: its quote was left open and
+    closed by a quote on some later row."""
+    return first_line.count(",") >= len(MANIFEST_COLUMNS) - 2 and "\n" in chunk and \
+        chunk.count(",") > first_line.count(",") + 2
+
+
+def _row_problem(row: dict, seen: dict[str, int], raw_dir: Path, present: set[str]) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", row["doc_id"] or ""):
+        return f"doc_id {row['doc_id']!r} must be non-empty letters, digits, _ . -"
+    if row["doc_id"] in seen:
+        return f"doc_id {row['doc_id']!r} already used on line {seen[row['doc_id']]}; doc_ids must be unique"
+    if not re.fullmatch(r"\d{4}", row["year"].strip()):
+        return f"year {row['year']!r} is not a four-digit number"
+    if row["level"] not in LEVELS:
+        return f"level {row['level']!r} must be one of {', '.join(LEVELS)}"
+    if row["script"] not in SCRIPTS:
+        return f"script {row['script']!r} must be one of {', '.join(SCRIPTS)}"
+    return file_problem(row["file"], raw_dir, present)
+
+
+def file_problem(name: str, raw_dir: Path, present: set[str] = frozenset()) -> str | None:
+    """Why a manifest ``file`` may not be read, if it may not: it must name a file inside ``data/raw/``
+    (a sub-folder allowed), never an absolute path, a ``..`` or a link to a file elsewhere."""
+    if name in present:  # a plain file directly in data/raw/ (not a link)
+        return None
+    where = f"{raw_dir.parent.name}/{raw_dir.name}/"
+    parts = name.replace("\\", "/").split("/")
+    if not name or os.path.isabs(name) or re.match(r"[A-Za-z]:", name) or name.startswith(("/", "\\")) \
+            or ".." in parts:
+        return (f"file {name!r} must be a file name inside {where} (sub-folders allowed), not an absolute path "
+                f"or one with '..'; copy the plan into {where} and give its name")
+    root = os.path.realpath(raw_dir)
+    real = os.path.realpath(raw_dir / name)
+    if os.path.commonpath([root, real]) != root:
+        return (f"file {name!r} links to {real}, outside {where}; copy the plan itself into {where} (nothing "
+                "outside it is read)")
+    if not os.path.isfile(real):
+        return f"file {name!r} not found in {where}; copy it there or remove the row"
+    return None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -217,8 +319,9 @@ def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
             raise InputError(file, None, "file starts like UTF-16 but is not; save it as UTF-8") from None
         diags.append(Diagnostic(severity="warning", code="not_utf8", file=file, line=None, doc_id=None,
                                 message="not UTF-8; decoded as utf_16; save the file as UTF-8 to silence this"))
-    elif b"\x00" in data[:4096]:
-        raise InputError(file, None, "file looks binary (NUL bytes); save the plan as UTF-8 text")
+    elif b"\x00" in data:  # anywhere: a text with a binary tail is no more a plan than a binary file
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError(file, line, "file looks binary (NUL bytes); save the plan as UTF-8 text")
     try:
         text = data.decode("utf-8-sig") if text is None else text
     except UnicodeDecodeError as exc:
@@ -241,6 +344,62 @@ def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, diags
+
+
+# Markup of a saved web page: any of these tags is enough; other tags only when there are several.
+_PAGE_TAG_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|script|style|meta|iframe)\b[^>]{0,500}>",
+                          re.IGNORECASE)
+_TAG_RE = re.compile(r"</?\s*(?:div|span|p|br|a|table|tr|td|li|ul|font|img|h[1-6])\b[^<>]{0,500}/?>",
+                     re.IGNORECASE)
+# Control characters other than tab, newline and form feed (a page break), and private-use characters (glyphs
+# a PDF converter could not map): damage, not text.
+_DAMAGE_RE = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+
+
+def refuse_markup(text: str, file: str) -> None:
+    """A web page saved as ``.txt`` is refused (InputError naming the first tag's line): its tags and scripts
+    must never reach the tables, and the text it shows is better copied from the browser."""
+    found = _PAGE_TAG_RE.search(text)
+    if found is None:
+        tags = _TAG_RE.finditer(text)
+        first = next(tags, None)
+        found = first if first is not None and sum(1 for _ in itertools.islice(tags, 2)) == 2 else None
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise InputError(file, line, f"file holds HTML markup ({found.group(0)[:30]!r}): it is a saved web page; "
+                                     "copy the plan's text from the browser and save it as UTF-8 text")
+
+
+def damage(text: str, file: str, script: str) -> list[Diagnostic]:
+    """Warnings, with file and line, for damage a decoder lets through: U+FFFD (characters lost by a conversion),
+    control and private-use characters, and traditional characters in a plan declared ``zh-Hans``."""
+    diags = []
+
+    def warn(code: str, at: int, what: str, count: int) -> None:
+        line = text.count("\n", 0, at) + 1
+        more = f" ({count} in the file)" if count > 1 else ""
+        diags.append(Diagnostic(severity="warning", code=code, file=file, line=line, doc_id=None,
+                                message=what + more))
+
+    if "\ufffd" in text:
+        warn("replacement_character", text.index("\ufffd"), "U+FFFD replacement character: a conversion lost "
+             "characters here; take the text again from the original", text.count("\ufffd"))
+    bad = _DAMAGE_RE.search(text)
+    if bad:
+        warn("damaged_character", bad.start(), f"control or private-use character U+{ord(bad.group(0)):04X} "
+             "(a damaged copy or an unmapped PDF glyph); fix or remove it", len(_DAMAGE_RE.findall(text)))
+    if script == "zh-Hans" and load_rules()["opencc"].get(script) is None:
+        converted = _converter("t2s").convert(text)
+        if converted != text:
+            lines = [i for i, (a, b) in enumerate(zip(text.split("\n"), converted.split("\n"))) if a != b]
+            raw = text.split("\n")[lines[0]]
+            chars = "".join(dict.fromkeys(a for a, b in zip(raw, converted.split("\n")[lines[0]]) if a != b))
+            diags.append(Diagnostic(
+                severity="warning", code="traditional_in_simplified", file=file, line=lines[0] + 1, doc_id=None,
+                message=f"traditional characters ({chars[:10]}) in a plan declared zh-Hans"
+                        + (f", on {len(lines)} lines" if len(lines) > 1 else "")
+                        + "; if the plan is traditional, set its script in the manifest (zh-Hant…)"))
+    return diags
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -465,6 +624,8 @@ def cn_numeral(token: str) -> int:
 def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:
     """Read one raw file and normalise it (I/O edge of this module)."""
     text, diags = decode(Path(path).read_bytes(), Path(path).name)
+    refuse_markup(text, Path(path).name)
+    diags += damage(text, Path(path).name, script)
     norm = normalise(text, doc_id=doc_id, file=Path(path).name, script=script)
     norm.diagnostics[:0] = [d.with_doc(doc_id) for d in diags]
     return norm

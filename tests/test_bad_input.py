@@ -2,7 +2,7 @@
 
 Each test builds into its own scratch project root: a copy of data/raw (plus the processed files of the session
 build, so only the damaged or added document is actually processed), damaged or extended, then
-``tables.build()`` and/or the CLI ``main(["build"])``. In every case the five real plans still build.
+``builder.build()`` and/or the CLI ``main(["build"])``. In every case the five real plans still build.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ipm_analysis.__main__ import main
-from ipm_analysis.tables import build
+from ipm_analysis.builder import build
 
 REPO_RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
@@ -110,20 +110,20 @@ def same_tables(corpus, a: str, b: str) -> None:
 # ---- unreadable files --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data, what", [
-    (b"", "file is empty"),
-    (b"\n \r\n\t\n", "file is empty"),
-    (b"\x00\x01\x02\x03" + bytes(range(256)) * 16, "file looks binary (NUL bytes)"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 16, "file is a PNG image, not text"),
-    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 16, "file is a ZIP archive (or docx/xlsx), not text"),
+@pytest.mark.parametrize("data, what, line", [
+    (b"", "file is empty", None),
+    (b"\n \r\n\t\n", "file is empty", None),
+    (b"\x00\x01\x02\x03" + bytes(range(256)) * 16, "file looks binary (NUL bytes)", 1),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 16, "file is a PNG image, not text", None),
+    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 16, "file is a ZIP archive (or docx/xlsx), not text", None),
     # a PDF whose first 4 KB hold no NUL byte: charset-normalizer would read it as mac_turkish
     (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\nx\x9c\xed\xbd\xdb\x8e\n",
-     "file is a PDF, not text"),
+     "file is a PDF, not text", None),
 ])
-def test_unreadable_file(root, capsys, data, what):
+def test_unreadable_file(root, capsys, data, what, line):
     file = add_plan(root, "2019_bad", data)
     corpus = build(quiet=True).corpus
-    assert problems(corpus, "2019_bad") == [("error", "unreadable_document", file, None)]
+    assert problems(corpus, "2019_bad") == [("error", "unreadable_document", file, line)]
     message = corpus.diagnostics.set_index("doc_id").at["2019_bad", "message"]
     assert message.startswith(what)
     assert "2019_bad" not in set(corpus.documents["doc_id"])
@@ -131,7 +131,7 @@ def test_unreadable_file(root, capsys, data, what):
 
     rc, out, _ = run_cli(capsys, "build")
     assert rc == 0
-    assert f"  error: {file}: {what}" in out
+    assert f"  error: {file}{f':{line}' if line else ''}: {what}" in out
     rc, _, _ = run_cli(capsys, "check")
     assert rc == 1  # check fails while a document has an error
 
@@ -442,9 +442,9 @@ def test_write_failure_is_one_line_and_keeps_the_old_tables(root, capsys, monkey
 def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch, column, value, said):
     """A parser bug that yields an invalid row (an unknown role, a number in a text column) is reported for
     that document; the others of its part are written."""
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
-    real = tables.document_records
+    real = builder.document_records
 
     def buggy(row, raw_dir, lap=None):
         records = real(row, raw_dir, lap)
@@ -452,7 +452,7 @@ def test_rows_breaking_the_schema_become_an_internal_error(root, monkeypatch, co
             records["task_agencies"][0][column] = value
         return records
 
-    monkeypatch.setattr(tables, "document_records", buggy)
+    monkeypatch.setattr(builder, "document_records", buggy)
     corpus = build(force=True, quiet=True).corpus
     assert problems(corpus, "2018_qingdao") == [("error", "internal_error", "2018_qingdao.txt", None)]
     message = corpus.diagnostics.query("doc_id == '2018_qingdao'")["message"].iloc[0]

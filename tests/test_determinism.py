@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipm_analysis import tables
-from ipm_analysis.tables import TABLES, build, read_tables
+from ipm_analysis import builder
+from ipm_analysis.builder import build
+from ipm_analysis.corpus import read_tables
+from ipm_analysis.store import TABLES
 
 REPO_RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
@@ -35,18 +37,41 @@ def make_root(path: Path, *, copies: int = 0) -> Path:
     return path
 
 
-def processed_bytes(root: Path) -> dict[str, bytes]:
+INDEX = ".generations/G/_build.json"  # the published index, as processed_files names it
+
+
+def processed_files(root: Path) -> dict[str, Path]:
+    """The files (not links) under data/processed, by relative path; the generation directory's random name
+    replaced by G, the lock file left out."""
     out = root / "data" / "processed"
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    files = {}
+    for folder, _, names in os.walk(out):
+        for name in names:
+            p = Path(folder) / name
+            rel = p.relative_to(out).parts
+            if p.is_symlink() or rel == (".build.lock",):
+                continue
+            if rel[0] == ".generations":
+                rel = (rel[0], "G", *rel[2:])
+            files["/".join(rel)] = p
+    return files
+
+
+def processed_bytes(root: Path) -> dict[str, bytes]:
+    return {rel: p.read_bytes() for rel, p in sorted(processed_files(root).items())}
 
 
 def stamps(root: Path) -> dict[str, int]:
-    out = root / "data" / "processed"
-    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    return {rel: p.stat().st_mtime_ns for rel, p in processed_files(root).items()}
 
 
 def leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / "data" / "processed").rglob(".*"))
+    """Temp files, and generations but the published one."""
+    out = root / "data" / "processed"
+    temp = [p.name for p in out.rglob(".*") if p.name not in (".build.lock", ".generations")]
+    gens = [g.name for g in (out / ".generations").iterdir()] if (out / ".generations").exists() else []
+    current = os.path.basename(os.readlink(out / "current")) if (out / "current").is_symlink() else None
+    return sorted(temp + [g for g in gens if g != current])
 
 
 def named_files(root: Path) -> list[str]:
@@ -63,7 +88,7 @@ def built(tmp_path, monkeypatch, corpus, project_copy) -> Path:
     shutil.copytree(project_copy / "data" / "processed", root / "data" / "processed",
                     ignore=shutil.ignore_patterns("csv"))
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
-    monkeypatch.setattr(tables, "_PART", 2)
+    monkeypatch.setattr(builder, "_PART", 2)
     result = build(quiet=True)
     assert result.rebuilt == [] and len(list((root / "data" / "processed" / "tasks").iterdir())) == 3
     return root
@@ -75,7 +100,7 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
         monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
         build(force=True, quiet=True)
     a, b = processed_bytes(first), processed_bytes(second)
-    assert sorted(a) == sorted(named_files(first) + ["_build.json"])   # nothing else lies there
+    assert sorted(a) == sorted(named_files(first) + [INDEX])   # nothing else lies there
     assert len([f for f in a if f.startswith("tasks/part-")]) == 1   # the five plans make one part
     assert a == b                                   # every Parquet file byte for byte, and the index
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(first))
@@ -85,14 +110,14 @@ def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
 
 def test_process_pool_gives_the_same_files(tmp_path, monkeypatch):
     """Enough documents for the worker pool: the files equal those of a one-process build."""
-    monkeypatch.setattr(tables, "_PART", 4)          # four parts: work for both workers
-    n = tables._PARALLEL_FROM - len(REAL)
+    monkeypatch.setattr(builder, "_PART", 4)          # four parts: work for both workers
+    n = builder._PARALLEL_FROM - len(REAL)
     serial, pooled = make_root(tmp_path / "serial", copies=n), make_root(tmp_path / "pooled", copies=n)
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(serial))
     build(force=True, jobs=1, quiet=True)
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(pooled))
     result = build(force=True, jobs=2, quiet=True)
-    assert len(result.rebuilt) == tables._PARALLEL_FROM
+    assert len(result.rebuilt) == builder._PARALLEL_FROM
     assert processed_bytes(serial) == processed_bytes(pooled)
 
 
@@ -205,7 +230,7 @@ def test_failed_write_leaves_previous_tables(built, monkeypatch):
     assert not result.up_to_date and result.rebuilt == ["2012_national"]
     assert "大力开展专项整治行动" in result.corpus.sections["title"].tolist()
     assert leftovers(built) == []
-    assert sorted(processed_bytes(built)) == sorted(named_files(built) + ["_build.json"])  # orphans removed
+    assert sorted(processed_bytes(built)) == sorted(named_files(built) + [INDEX])  # orphans removed
 
 
 def test_failure_while_replacing_files_leaves_each_file_whole(built, monkeypatch):

@@ -65,8 +65,10 @@ def test_pinyin_removed_real_brackets_kept():
 def test_decode_errors_name_the_file():
     with pytest.raises(InputError, match="empty.txt: file is empty"):
         decode(b"  \n", "empty.txt")
-    with pytest.raises(InputError, match="bin.txt: file looks binary"):
+    with pytest.raises(InputError, match="bin.txt:1: file looks binary"):
         decode(b"\x00\x01\x02abc", "bin.txt")
+    with pytest.raises(InputError, match="late.txt:3: file looks binary"):   # anywhere, not only in the first 4 KB
+        decode("一、总则\n".encode() * 2 + "（一）任务。".encode() * 1000 + b"\x00", "late.txt")
 
 
 def test_decode_bom_and_crlf():

@@ -255,14 +255,14 @@ def test_mutated_plans_build_whole(plan):
 
     import pyarrow.parquet as pq
 
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
     with tempfile.TemporaryDirectory() as tmp:
         raw, out = Path(tmp) / "raw", Path(tmp) / "out"
         raw.mkdir()
         row = {k: (v or None) for k, v in plan.items() if k not in ("lines", "text")}
         (raw / row["file"]).write_bytes(plan["text"].encode("utf-8"))
-        part, docs, processed = tables._build_part(("0" * 16, [(row, "k", None)], raw, out))
+        part, docs, processed = builder._build_part(("0" * 16, [(row, "k", None)], raw, out))
         assert processed == 1 and part["docs"] == [row["doc_id"]]
         read = {name: pq.read_table(out / entry["file"]).to_pandas() for name, entry in part["tables"].items()}
         codes = set(read["diagnostics"]["code"]) if "diagnostics" in read else set()

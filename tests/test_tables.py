@@ -1,4 +1,4 @@
-"""ipm_analysis.tables and schemas: the build, the cache, the files and the data dictionary."""
+"""ipm_analysis.builder, store, corpus and schemas: the build, the cache, the files and the data dictionary."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from ipm_analysis import schemas
-from ipm_analysis.tables import TABLES, Corpus, build, read_tables, summary, write_csv
+from ipm_analysis.builder import build
+from ipm_analysis.corpus import Corpus, read_tables, summary
+from ipm_analysis.store import TABLES, write_csv
 
 REAL = ["2012_national", "2017_national", "2018_qingdao", "2020_national", "2021_national"]
 DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
@@ -75,11 +77,11 @@ def test_parts_hold_consecutive_documents(corpus, tmp_path, monkeypatch):
     """With parts of two documents the five plans make three parts per table, read back in manifest order."""
     import shutil
 
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", tmp_path / "data" / "raw")
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
-    monkeypatch.setattr(tables, "_PART", 2)
+    monkeypatch.setattr(builder, "_PART", 2)
     result = build(quiet=True)
     out = tmp_path / "data" / "processed"
     assert len(list((out / "tokens").glob("part-*.parquet"))) == 3
@@ -113,23 +115,23 @@ def test_code_key_covers_every_build_module(tmp_path):
     only presents the tables, or the analysis subpackage, does not."""
     import shutil
 
-    from ipm_analysis import tables
+    from ipm_analysis import builder
 
     pkg = tmp_path / "ipm_analysis"
-    shutil.copytree(Path(tables.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    before = tables._code_fingerprint(pkg)
-    assert before == tables._code_fingerprint()
+    shutil.copytree(Path(builder.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = builder._code_fingerprint(pkg)
+    assert before == builder._code_fingerprint()
     for module in ("simplify.py", "parse.py", "config.py", "new_stage.py", "data/stopwords.txt"):
         path = pkg / module
         saved = path.read_bytes() if path.exists() else None
         with open(path, "a", encoding="utf-8") as fh:
             fh.write("\n# edited\n")
-        assert tables._code_fingerprint(pkg) != before, module
+        assert builder._code_fingerprint(pkg) != before, module
         path.write_bytes(saved) if saved is not None else path.unlink()
     for module in ("plots.py", "report.py", "__main__.py", "analysis/keywords.py"):
         with open(pkg / module, "a", encoding="utf-8") as fh:
             fh.write("\n# edited\n")
-        assert tables._code_fingerprint(pkg) == before, module
+        assert builder._code_fingerprint(pkg) == before, module
 
 
 def test_documents_table(corpus):
@@ -145,3 +147,68 @@ def test_summary(corpus):
     assert s.loc["2020_national", ["sections", "tasks", "clauses"]].tolist() == [7, 35, 61]
     assert s.loc["2012_national", "agency_mentions"] == 0
     assert s["errors"].sum() == 0
+
+
+def test_dependency_version_is_part_of_the_key(corpus, project_copy, tmp_path, monkeypatch):
+    """A new jieba (or OpenCC, pandas, pyarrow, pandera) rebuilds every document; the same versions do not."""
+    import shutil
+
+    from ipm_analysis import builder
+
+    shutil.copytree(project_copy / "data", tmp_path / "data", symlinks=True)
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    assert build(quiet=True).up_to_date
+    real = builder._dependency_versions()
+    monkeypatch.setattr(builder, "_dependency_versions", lambda: real | {"jieba": "99.0"})
+    result = build(quiet=True)
+    assert not result.up_to_date and len(result.rebuilt) == 5
+    monkeypatch.setattr(builder, "_dependency_versions", lambda: real)
+    assert len(build(quiet=True).rebuilt) == 5 and build(quiet=True).up_to_date
+
+
+def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch):
+    """Tokenised a few segments at a time (as a very large plan is), the tokens table is the same."""
+    from ipm_analysis import builder
+
+    monkeypatch.setattr(builder, "_TOKEN_BATCH", 3000)
+    tokens, counts = builder._tokens(corpus.segments, corpus.documents, corpus.clauses)
+    assert tokens.column("doc_id").num_chunks > 5
+    pd.testing.assert_frame_equal(tokens.to_pandas(), corpus.tokens)
+    assert counts == corpus.documents.set_index("doc_id")["n_tokens"].to_dict()
+
+
+def test_no_clause_outside_the_tasks(tmp_path):
+    """A text with no title line and no task (one long line) is not a plan's body: no responsibility clause is
+    looked for in it, however many brackets it holds (a plan in prose after its title keeps its clauses:
+    test_bad_input.test_document_without_sections)."""
+    from ipm_analysis.agencies import extract_clauses
+    from ipm_analysis.ingest import normalise
+    from ipm_analysis.parse import parse
+
+    text = "二〇三〇年的说明（市场监管总局、公安部负责）" * 50
+    norm = normalise(text, doc_id="x", file="x.txt", script="zh-Hans")
+    found = extract_clauses(norm, parse(norm).segments, level="national", jurisdiction="全国")
+    assert found.clauses == [] and found.agencies == []
+
+
+def test_large_table_written_in_row_groups_is_the_same_file(tmp_path):
+    """Past one row group, a table is written slice by slice (no second copy of it): the bytes are those of
+    writing it whole."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ipm_analysis import store
+
+    n = store.ROW_GROUP * 2 + 123
+    rng = np.random.default_rng(0)
+    table = pa.table({"doc_id": pa.array(np.repeat(["a", "b", "c"], [n // 3, n // 3, n - 2 * (n // 3)]),
+                                         pa.large_string()),
+                      "position": pa.array(np.arange(n)), "token": pa.array(rng.integers(0, 50, n).astype(str),
+                                                                              pa.large_string())})
+    pieces = [table.slice(0, 1000), table.slice(1000, n)]
+    entry = store.write_table(tmp_path, "tokens", "part-x", pieces)
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(table, whole, write_statistics=["doc_id"], use_dictionary=["doc_id", "token"],
+                   column_encoding={"position": "DELTA_BINARY_PACKED"})
+    assert entry["rows"] == n and (tmp_path / entry["file"]).read_bytes() == whole.read_bytes()

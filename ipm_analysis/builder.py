@@ -1,0 +1,464 @@
+"""Build the tidy tables from the raw plans: ingest → parse → agencies → tokenize for every document in the
+manifest, in parts of ``_PART`` consecutive documents, one worker a part.
+
+A part's id hashes its documents' keys (raw bytes, manifest row, package code and data files, the versions of
+the packages that shape the output), so an unchanged part is neither read nor rewritten; in a changed part only
+the changed documents are rebuilt, the others' rows are copied from the old part file. Everything is published
+at once (``store.publish``) once every new file is complete, so an interrupted or failed build leaves the
+previous tables intact; what it left over is removed by the next build.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import config, schemas, store
+from .agencies import extract_clauses
+from .corpus import Corpus
+from .diagnostics import Diagnostic, InputError, to_frame
+from .ingest import read_document, read_manifest
+from .parse import parse
+from .store import FORMAT, TABLES
+
+# Modules that only read or present the tables. Every other module of the package, and every data file, is part
+# of each document's key: a new build module (simplify.py was one) invalidates the tables without being listed.
+_NOT_BUILD_CODE = {"__init__.py", "__main__.py", "plots.py", "report.py", "selection.py", "corpus.py", "tables.py"}
+_PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
+# Documents per part: large enough that the per-part costs (frames, one pandera call and one Parquet file per
+# table: ~70 ms whatever the part's size) are shared, small enough that a one-document change rewrites little
+# and a worker holds little (docs/benchmarks.md: 128 saves ~0.5 ms a plan over 64; a worker peaks at ~400 MB).
+_PART = 128
+
+
+@dataclass
+class BuildResult:
+    corpus: Corpus
+    rebuilt: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# one document
+
+
+def _no_lap(stage: str) -> None:
+    pass
+
+
+def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]]:
+    """The rows of one document for every table but ``tokens``, as records (pure apart from reading its raw
+    file; ``documents.n_tokens`` is filled in by ``frames_of``). Bad input → InputError.
+
+    ``lap(stage)``, if given, is called as each stage ends (normalise, parse, agencies): the benchmark times the
+    stages of this very code path with it.
+    """
+    lap = lap or _no_lap
+    path = raw_dir / row["file"]
+    norm = read_document(path, doc_id=row["doc_id"], script=row["script"])
+    lap("normalise")
+    structure = parse(norm)
+    lap("parse")
+    found = extract_clauses(norm, structure.segments, level=row["level"], jurisdiction=row["jurisdiction"])
+    lap("agencies")
+    meta = dict(year=int(row["year"]), jurisdiction=row["jurisdiction"])
+    document = dict(
+        doc_id=row["doc_id"], year=int(row["year"]), jurisdiction=row["jurisdiction"], level=row["level"],
+        issuer=row["issuer"], issue_date=row["issue_date"] or None, source_form=row["source_form"],
+        script=row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
+        n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
+        n_tokens=0, stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
+        original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    return dict(
+        documents=[document],
+        segments=structure.segments,
+        sections=structure.sections,
+        tasks=[t | meta for t in structure.tasks],
+        subtasks=structure.subtasks,
+        clauses=found.clauses,
+        task_agencies=[a | meta for a in found.agencies],
+        removals=norm.removals,
+        diagnostics=[vars(d) for d in norm.diagnostics + structure.diagnostics + found.diagnostics],
+    )
+
+
+def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.DataFrame]:
+    """Every table of several documents' records (``document_records``), tokens included, one frame per table.
+
+    Built for a batch, not per document: creating a frame, tokenising and converting cost a few milliseconds
+    a call whatever the number of rows, which is most of a document's non-jieba time when paid per document.
+    """
+    frames, arrow = _frames_and_tables(records, lap)
+    return frames | {"tokens": arrow["tokens"].to_pandas() if "tokens" in arrow else schemas.empty("tokens")}
+
+
+def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Every table but tokens as a frame, and as an Arrow table where it has rows (writing them then needs no
+    conversion back from pandas); tokens only as an Arrow table (``_tokens``), validated already."""
+    import pyarrow as pa
+
+    lap = lap or _no_lap
+    arrow, frames = {}, {}
+    for name in TABLES:
+        if name == "tokens":  # made from the segments below
+            continue
+        rows = [r for recs in records for r in recs.get(name, ())]
+        if rows:
+            arrow[name] = schemas.records_table(name, rows)
+            frames[name] = arrow[name].to_pandas()  # the schema's pandas metadata restores the dtypes
+        else:
+            frames[name] = schemas.empty(name)
+    lap("frames")
+    tokens, counts = _tokens(frames["segments"], frames["documents"], frames["clauses"])
+    if tokens is not None:
+        arrow["tokens"] = tokens
+        n_tokens = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
+        frames["documents"]["n_tokens"] = n_tokens
+        if "documents" in arrow:  # the same column in the Arrow table, not the whole table again from pandas
+            docs = arrow["documents"]
+            i = docs.schema.get_field_index("n_tokens")
+            arrow["documents"] = docs.set_column(i, docs.schema.field(i), pa.array(n_tokens, pa.int64()))
+    lap("tokenise")
+    return frames, arrow
+
+
+# Characters of segments tokenised at a time: jieba's words (Python strings in lists) and the pandas frame made of
+# them cost ~400 bytes a token, for one batch only; a part of 128 ordinary plans is one batch.
+_TOKEN_BATCH = 1_000_000
+
+
+def _tokens(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.DataFrame):
+    """The tokens table of ``segments`` as a validated Arrow table (None if there are none) and each
+    document's token count, tokenised ``_TOKEN_BATCH`` characters of whole segments at a time, so that a very
+    large plan never holds all its tokens as Python objects. jieba cuts each segment on its own, so the batches
+    change nothing but the positions, which continue from one batch to the next."""
+    import pyarrow as pa
+
+    from .tokenize import tokenize_segments
+
+    if segments.empty:
+        return None, {}
+    ends = np.cumsum(segments["text"].str.len().to_numpy(dtype="int64"))
+    cuts = [0]
+    while cuts[-1] < len(segments):  # at least one segment a batch, however long
+        done = ends[cuts[-1] - 1] if cuts[-1] else 0
+        cuts.append(max(cuts[-1] + 1, int(np.searchsorted(ends, done + _TOKEN_BATCH, "right"))))
+    pieces, counts = [], {}
+    for a, b in zip(cuts, cuts[1:]):
+        frame = tokenize_segments(segments.iloc[a:b], documents, clauses)
+        if not len(frame):
+            continue
+        if counts:  # documents carried on from the previous batch go on numbering where they stopped
+            before = frame["doc_id"].map(counts).fillna(0).astype("int64").to_numpy()
+            frame = frame.assign(position=frame["position"].to_numpy() + before)
+        for doc, n in frame["doc_id"].value_counts(sort=False).items():
+            counts[doc] = counts.get(doc, 0) + int(n)
+        schemas.validate("tokens", frame)
+        pieces.append(store.to_arrow("tokens", frame))
+        del frame
+    return (pa.concat_tables(pieces) if pieces else None), counts
+
+
+def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
+    """All tables of one document (pure apart from reading its raw file). Bad input → InputError."""
+    return frames_of([document_records(row, raw_dir, lap)], lap)
+
+
+def _error_records(row: dict, error: Exception) -> dict[str, list[dict]]:
+    """A document that could not be built contributes only its diagnostic."""
+    if isinstance(error, InputError):
+        diag = Diagnostic("error", "unreadable_document", error.message, error.file, error.line, row["doc_id"])
+    else:  # a bug, not bad input: still name the document and keep building the others
+        diag = Diagnostic("error", "internal_error", f"{type(error).__name__}: {error}; please report this",
+                          row["file"], None, row["doc_id"])
+    return {"diagnostics": [vars(diag)]}
+
+
+def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple[dict, dict[str, dict]]:
+    """Documents' records → validated Arrow tables, with one frame, one pandera call and one conversion per
+    table for the whole batch: the batch's tables, and each document's tables as Arrow slices of them (only
+    those where it has rows)."""
+    lap = lap or _no_lap
+    frames, arrow = _frames_and_tables([recs for _, recs in built], lap)
+    n_tokens = dict(zip(frames["documents"]["doc_id"].tolist(), frames["documents"]["n_tokens"].tolist()))
+    out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
+    whole = {}
+    for name in TABLES:
+        if name == "tokens":  # validated batch by batch as it was made
+            if "tokens" not in arrow:
+                continue
+        elif frames[name].empty:
+            continue
+        else:
+            schemas.validate(name, frames[name])  # checks, never changes the frame (no coercion)
+        table = whole[name] = arrow[name] if name in arrow else store.to_arrow(name, frames[name])
+        offset = 0
+        for row, recs in built:
+            n = n_tokens.get(row["doc_id"], 0) if name == "tokens" else len(recs.get(name, ()))
+            if n:
+                out[row["doc_id"]][name] = table.slice(offset, n)
+                offset += n
+        if offset != table.num_rows:  # pragma: no cover - would mean a document's rows were miscounted
+            raise AssertionError(f"{name}: documents' rows add up to {offset}, the table has {table.num_rows}")
+    lap("validate")
+    return whole, out
+
+
+def _validated(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple[dict, dict[str, dict]]:
+    """``_checked`` for a batch; if the batch fails, find the documents at fault one by one and replace each by
+    its ``internal_error`` diagnostic (a bug, not bad input: the document's rows broke the schema). The batch's
+    tables are then not returned (only the documents' slices)."""
+    try:
+        return _checked(built, lap)
+    except Exception:  # noqa: BLE001 - rare: redo one by one to name the document
+        out = {}
+        for row, recs in built:
+            try:
+                out.update(_checked([(row, recs)])[1])
+            except Exception as exc:  # noqa: BLE001
+                out.update(_checked([(row, _error_records(row, exc))])[1])
+        return {}, out
+
+
+def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
+    """Build one part (in a worker): process its new or changed documents, copy the others' rows from their
+    old part files, write one file per table. Returns the part's index entry, its documents' entries and the
+    number of documents processed. ``lap`` as in ``document_records``, plus frames, tokenise, validate, write."""
+    import pyarrow.parquet as pq
+
+    pid, members, raw_dir, out_dir = args
+    built = []
+    for row, key, reuse in members:
+        if reuse is None:
+            try:
+                built.append((row, document_records(row, raw_dir, lap)))
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
+                built.append((row, _error_records(row, exc)))
+    whole, new = _validated(built, lap)
+    old_files: dict[str, object] = {}
+    pieces: dict[str, list] = {name: [] for name in TABLES}
+    docs = []
+    for row, key, reuse in members:
+        if reuse is None:
+            tables = new[row["doc_id"]]
+            entry = {"status": "ok" if "documents" in tables else "error",
+                     "rows": {n: t.num_rows for n, t in tables.items()}}
+        else:
+            entry, tables = {"status": reuse["status"], "rows": reuse["rows"]}, {}
+            for name, n in reuse["rows"].items():
+                file = reuse["files"][name]
+                if file not in old_files:
+                    old_files[file] = pq.read_table(out_dir / file, schema=schemas.arrow_schema(name))
+                tables[name] = old_files[file].slice(reuse["offsets"][name], n)
+        for name, table in tables.items():
+            pieces[name].append(table)
+        docs.append({"doc_id": row["doc_id"], "key": key, **entry})
+    if whole and len(built) == len(members):  # every document is new: its tables are the batch's, in one piece
+        pieces = {name: [whole[name]] if name in whole else [] for name in TABLES}
+    written = {name: store.write_table(out_dir, name, f"part-{pid}", pieces[name]) for name in TABLES if pieces[name]}
+    (lap or _no_lap)("write")
+    return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, len(built)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# cache keys
+
+
+def _code_fingerprint(pkg: Path | None = None) -> str:
+    """Hash of the code and data files the build runs (of the package folder ``pkg``, default this package)."""
+    pkg = pkg or Path(__file__).resolve().parent
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for p in sorted(pkg.glob("*.py")):
+        if p.name not in _NOT_BUILD_CODE:
+            digest.update(p.name.encode() + p.read_bytes())
+    for p in sorted((pkg / "data").glob("*")):
+        if p.is_file():
+            digest.update(p.name.encode() + p.read_bytes())
+    return digest.hexdigest()
+
+
+# Installed packages whose version can change the tables: the tokenizer, OpenCC's tables, the writers, the schema.
+_OUTPUT_PACKAGES = ("jieba", "rjieba", "opencc", "opencc-python-reimplemented", "pandas", "pyarrow", "pandera")
+
+
+def _dependency_versions() -> dict[str, str | None]:
+    """The installed version of every package in ``_OUTPUT_PACKAGES`` (None if not installed)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in _OUTPUT_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _doc_key(row: dict, raw_dir: Path, code: str) -> str:
+    digest = hashlib.sha256(code.encode())
+    digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+    path = raw_dir / row["file"]
+    digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# build
+
+
+def build(*, force: bool = False, jobs: int | None = None, quiet: bool = False, csv: bool = False,
+          wait: bool = True, timeout: float | None = None) -> BuildResult:
+    """Build every table from ``data/raw`` into ``data/processed`` (reusing the documents that have not changed),
+    with the Excel-friendly CSV copies if ``csv``; publish all of it at once (``store.publish``).
+
+    Work and memory grow with the changed documents only: an unchanged part is neither read nor rewritten, and
+    a worker holds one part at a time. One build at a time: if another holds the lock, wait for it (up to
+    ``timeout`` seconds) or, if not ``wait``, raise ``store.BuildLocked``. A bad manifest raises InputError before
+    anything is written.
+    """
+    t0 = time.perf_counter()
+    raw_dir, out_dir = config.raw_dir(), config.processed_dir()
+    manifest, manifest_diags = read_manifest(config.manifest_path())
+    with store.build_lock(out_dir, wait=wait, timeout=timeout, ):
+        return _build_locked(manifest, manifest_diags, raw_dir, out_dir, force=force, jobs=jobs, quiet=quiet,
+                             csv=csv, t0=t0)
+
+
+def _build_locked(manifest: pd.DataFrame, manifest_diags: list, raw_dir: Path, out_dir: Path, *, force: bool,
+                  jobs: int | None, quiet: bool, csv: bool, t0: float) -> BuildResult:
+    rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in manifest.to_dict("records")]
+    code = _code_fingerprint() + json.dumps(_dependency_versions(), sort_keys=True)
+    keys = {r["doc_id"]: _doc_key(r, raw_dir, code) for r in rows}
+    manifest_frame = to_frame(manifest_diags)
+    stamp = hashlib.sha256(json.dumps([_PART, list(keys.items()), manifest_frame.astype(str).values.tolist()]
+                                      ).encode()).hexdigest()
+    old = store.read_index(out_dir) or {"parts": [], "documents": []}
+    listing = store.listing(out_dir)
+    intact = {p["id"]: p for p in old["parts"] if store.intact(p["tables"].values(), listing)}
+    if (not force and old.get("stamp") == stamp and len(intact) == len(old["parts"])
+            and store.intact([old["manifest"]] if old.get("manifest") else [], listing)):
+        store.remove_unlisted(out_dir, old)  # leftovers of a failed or killed build
+        if csv and not store.has_csv(out_dir, old):
+            store.publish(out_dir, old, csv=True)
+        return BuildResult(Corpus(out_dir, old), reused=list(keys), up_to_date=True,
+                           seconds=time.perf_counter() - t0)
+
+    reusable = {} if force else _reusable(old, intact, keys)
+    parts: list[dict | None] = []
+    units = []
+    for i in range(0, len(rows), _PART):
+        chunk = rows[i:i + _PART]
+        pid = hashlib.sha256(json.dumps([[r["doc_id"], keys[r["doc_id"]]] for r in chunk]).encode()).hexdigest()
+        pid = pid[:16]
+        if not force and pid in intact:
+            parts.append(intact[pid])
+            continue
+        members = [(r, keys[r["doc_id"]], reusable.get(r["doc_id"])) for r in chunk]
+        units.append((len(parts), (pid, members, raw_dir, out_dir)))
+        parts.append(None)
+    docs = {d["doc_id"]: d for d in old["documents"]}
+    rebuilt = {row["doc_id"] for _, (_, members, _, _) in units for row, _, reuse in members if reuse is None}
+    for part_no, (part, part_docs, _) in _run(units, jobs, quiet):
+        parts[part_no] = part
+        docs.update((d["doc_id"], d) for d in part_docs)
+    index = {"format": FORMAT, "stamp": stamp,
+             "manifest": store.write_table(out_dir, "diagnostics", f"@manifest-{stamp[:16]}",
+                                      [store.to_arrow("diagnostics", manifest_frame)]) if len(manifest_frame) else None,
+             "parts": parts, "documents": [docs[r["doc_id"]] for r in rows]}
+    # the commit point: until then the previous generation, and every file it names, is what readers see
+    store.publish(out_dir, index, csv=csv)
+    with contextlib.suppress(OSError):  # published: what is left over is removed by the next build
+        store.remove_unlisted(out_dir, index)
+    return BuildResult(Corpus(out_dir, index), rebuilt=[r["doc_id"] for r in rows if r["doc_id"] in rebuilt],
+                       reused=[r["doc_id"] for r in rows if r["doc_id"] not in rebuilt],
+                       seconds=time.perf_counter() - t0)
+
+
+def _reusable(old: dict, intact: dict[str, dict], keys: dict[str, str]) -> dict[str, dict]:
+    """Where the rows of each unchanged document lie in the intact parts of the previous build."""
+    old_docs = {d["doc_id"]: d for d in old["documents"]}
+    out = {}
+    for part in intact.values():
+        offsets = dict.fromkeys(TABLES, 0)
+        for doc_id in part["docs"]:
+            entry = old_docs[doc_id]
+            if keys.get(doc_id) == entry["key"]:
+                out[doc_id] = {"status": entry["status"], "rows": entry["rows"],
+                               "files": {n: part["tables"][n]["file"] for n in entry["rows"]},
+                               "offsets": {n: offsets[n] for n in entry["rows"]}}
+            for name, n in entry["rows"].items():
+                offsets[name] += n
+    return out
+
+
+def _run(units: list[tuple[int, tuple]], jobs: int | None, quiet: bool):
+    """Build the changed parts, on all cores when there are enough documents to process; yields
+    ``(part_no, result)`` in part order."""
+    jobs = jobs or (os.cpu_count() or 1)
+    todo = sum(1 for _, (_, members, _, _) in units for m in members if m[2] is None)
+    parallel = todo >= _PARALLEL_FROM and jobs > 1 and len(units) > 1
+    with contextlib.ExitStack() as stack, _progress(todo, quiet) as bar:
+        run = stack.enter_context(_pool(jobs)).map if parallel else map
+        for (part_no, _), result in zip(units, run(_build_part, [unit for _, unit in units])):
+            bar.update(result[2])
+            yield part_no, result
+
+
+@contextlib.contextmanager
+def _pool(jobs: int):
+    """A process pool whose workers never outlive the build: on any exit but success (an error, Ctrl-C, this
+    generator closed) they are killed at once instead of finishing their parts; if the build itself is killed,
+    each worker's parent-death signal or watcher ends it (``_watch_build``)."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_build, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+            # the pool's feeder thread may still write to a killed worker's pipe: an error there, not a
+            # SIGPIPE that kills the build before it can say why it stopped (the CLI sets SIGPIPE to default)
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError):
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _watch_build(build_pid: int) -> None:
+    """Worker initializer: Ctrl-C is the build's to handle (it then kills the workers); the worker dies with the
+    build (Linux: PR_SET_PDEATHSIG; elsewhere, and as a fallback, a thread that polls the parent)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != build_pid:  # the build died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == build_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-build").start()
+
+
+def _progress(total: int, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="documents", unit="doc",
+                disable=quiet or total < _PARALLEL_FROM or not sys.stderr.isatty())
