@@ -211,10 +211,9 @@ def test_an_unreadable_notebook_fails_alone(tmp_path, monkeypatch):
 def test_cli_reads_parameters_and_notebook_choice(monkeypatch):
     from types import SimpleNamespace
 
-    import ipm_analysis.tables as tables
+    import ipm_analysis.builder as builder
 
-    monkeypatch.setattr(tables, "build", lambda **kw: SimpleNamespace(corpus=None))
-    monkeypatch.setattr(tables, "write_csv", lambda corpus: None)
+    monkeypatch.setattr(builder, "build", lambda **kw: SimpleNamespace(corpus=None))   # never the real data
     monkeypatch.setattr(cli, "_print_summary", lambda result: None)
     monkeypatch.setattr(report, "notebooks", lambda: [Path("01_a.ipynb"), Path("04_b.ipynb")])
     seen = {}
