@@ -79,7 +79,7 @@ def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]
     document = dict(
         doc_id=row["doc_id"], year=int(row["year"]), jurisdiction=row["jurisdiction"], level=row["level"],
         issuer=row["issuer"], issue_date=row["issue_date"] or None, source_form=row["source_form"],
-        script=row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
+        script=norm.script or row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
         n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
         n_tokens=0, stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
         original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())

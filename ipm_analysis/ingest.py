@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import functools
 import io
-import itertools
 import os
 import re
 import unicodedata
@@ -22,6 +22,7 @@ import yaml
 
 from . import config
 from .diagnostics import Diagnostic, InputError
+from .readers import SUFFIXES, decode, read_bytes
 
 MANIFEST_COLUMNS = [
     "doc_id", "file", "original_file", "year", "jurisdiction", "level", "issuer", "issue_date",
@@ -78,6 +79,7 @@ class Normalised:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stated_sections: int | None = None
     stated_tasks: int | None = None
+    script: str = ""  # the script the text was converted from: the manifest's, or detected when it is empty
 
     def raw_line_at(self, offset: int) -> int:
         """Raw file line of the body character at ``offset``."""
@@ -184,7 +186,7 @@ def read_manifest(path: Path | None = None) -> tuple[pd.DataFrame, list[Diagnost
     if not keep:
         first = next(d for d in diags if d.code == "manifest_row")
         raise InputError(str(path), first.line, f"no manifest row can be built; first problem: {first.message}")
-    for extra in sorted(p.name for p in raw_dir.iterdir() if p.suffix == ".txt" and p.name not in listed):
+    for extra in sorted(p.name for p in raw_dir.iterdir() if p.suffix.lower() in SUFFIXES and p.name not in listed):
         diags.append(Diagnostic(
             severity="warning", code="file_without_manifest_row", file=extra, line=None, doc_id=None,
             message=f"{extra} is in {raw_dir.name}/ but has no manifest row; add one to build it"))
@@ -267,8 +269,8 @@ def _row_problem(row: dict, seen: dict[str, int], raw_dir: Path, present: set[st
         return f"year {row['year']!r} is not a four-digit number"
     if row["level"] not in LEVELS:
         return f"level {row['level']!r} must be one of {', '.join(LEVELS)}"
-    if row["script"] not in SCRIPTS:
-        return f"script {row['script']!r} must be one of {', '.join(SCRIPTS)}"
+    if row["script"] and row["script"] not in SCRIPTS:
+        return f"script {row['script']!r} must be one of {', '.join(SCRIPTS)}, or empty (detected)"
     return file_problem(row["file"], raw_dir, present)
 
 
@@ -297,77 +299,9 @@ def file_problem(name: str, raw_dir: Path, present: set[str] = frozenset()) -> s
 # decoding
 
 
-# Formats that are sometimes saved under a .txt name instead of the text converted from them.
-_BINARY_MAGIC = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP archive (or docx/xlsx)",
-                 b"\xd0\xcf\x11\xe0": "an old Office document (doc/xls)", b"{\\rtf": "an RTF document",
-                 b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image"}
-
-
-def decode(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
-    """Decode raw bytes as UTF-8 (BOM allowed); detect and report GBK/Big5 and the like; refuse binary."""
-    diags: list[Diagnostic] = []
-    text: str | None = None
-    if not data.strip():
-        raise InputError(file, None, "file is empty; replace it with the plan's text")
-    kind = next((k for magic, k in _BINARY_MAGIC.items() if data.startswith(magic)), None)
-    if kind:
-        raise InputError(file, None, f"file is {kind}, not text; save the plan's text as UTF-8 instead")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows Notepad's "Unicode" (UTF-16 with a BOM)
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise InputError(file, None, "file starts like UTF-16 but is not; save it as UTF-8") from None
-        diags.append(Diagnostic(severity="warning", code="not_utf8", file=file, line=None, doc_id=None,
-                                message="not UTF-8; decoded as utf_16; save the file as UTF-8 to silence this"))
-    elif b"\x00" in data:  # anywhere: a text with a binary tail is no more a plan than a binary file
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError(file, line, "file looks binary (NUL bytes); save the plan as UTF-8 text")
-    try:
-        text = data.decode("utf-8-sig") if text is None else text
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None or best.encoding in ("utf_8", "ascii") or best.chaos > 0.2:
-            raise InputError(file, line, "not valid UTF-8 and the encoding could not be detected; "
-                                         "save the file as UTF-8") from None
-        text = str(best)
-        visible = sum(not ch.isspace() for ch in text)
-        if sum("\u3400" <= ch <= "\u9fff" for ch in text) < 0.2 * visible:  # mac_turkish for a PDF, etc.
-            raise InputError(file, line, f"not valid UTF-8, and read as {best.encoding} it is not Chinese text; "
-                                         "save the file as UTF-8") from None
-        diags.append(Diagnostic(
-            severity="warning", code="not_utf8", file=file, line=line, doc_id=None,
-            message=f"not UTF-8 (first bad byte on line {line}); decoded as {best.encoding}; "
-                    "save the file as UTF-8 to silence this"))
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, diags
-
-
-# Markup of a saved web page: any of these tags is enough; other tags only when there are several.
-_PAGE_TAG_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|script|style|meta|iframe)\b[^>]{0,500}>",
-                          re.IGNORECASE)
-_TAG_RE = re.compile(r"</?\s*(?:div|span|p|br|a|table|tr|td|li|ul|font|img|h[1-6])\b[^<>]{0,500}/?>",
-                     re.IGNORECASE)
 # Control characters other than tab, newline and form feed (a page break), and private-use characters (glyphs
 # a PDF converter could not map): damage, not text.
 _DAMAGE_RE = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
-
-
-def refuse_markup(text: str, file: str) -> None:
-    """A web page saved as ``.txt`` is refused (InputError naming the first tag's line): its tags and scripts
-    must never reach the tables, and the text it shows is better copied from the browser."""
-    found = _PAGE_TAG_RE.search(text)
-    if found is None:
-        tags = _TAG_RE.finditer(text)
-        first = next(tags, None)
-        found = first if first is not None and sum(1 for _ in itertools.islice(tags, 2)) == 2 else None
-    if found is not None:
-        line = text.count("\n", 0, found.start()) + 1
-        raise InputError(file, line, f"file holds HTML markup ({found.group(0)[:30]!r}): it is a saved web page; "
-                                     "copy the plan's text from the browser and save it as UTF-8 text")
 
 
 def damage(text: str, file: str, script: str) -> list[Diagnostic]:
@@ -622,11 +556,26 @@ def cn_numeral(token: str) -> int:
 
 
 def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:
-    """Read one raw file and normalise it (I/O edge of this module)."""
-    text, diags = decode(Path(path).read_bytes(), Path(path).name)
-    refuse_markup(text, Path(path).name)
-    diags += damage(text, Path(path).name, script)
-    norm = normalise(text, doc_id=doc_id, file=Path(path).name, script=script)
+    """Read one raw file (text in any encoding, a web page, a Word file or a PDF: ``readers``) and normalise
+    it; an empty ``script`` is detected from the text (I/O edge of this module)."""
+    file = Path(path).name
+    got = read_bytes(Path(path).read_bytes(), file)
+    text, diags = got.text, list(got.diagnostics)
+    from .metadata import check_script  # metadata uses this module's converters
+
+    script, found = check_script(text, script, file)
+    diags += found
+    diags += damage(text, file, script)
+    norm = normalise(text, doc_id=doc_id, file=file, script=script)
+    norm.script = script
+    if got.lines is not None:  # lines of the extracted text → lines of the raw file
+        at = got.raw_line
+        norm.line_numbers = [at(n) for n in norm.line_numbers]
+        norm.removals = [{"doc_id": doc_id, **r} for r in got.removals] + [
+            r | {"raw_line": at(r["raw_line"])} for r in norm.removals]
+        norm.diagnostics = [dataclasses.replace(d, line=at(d.line)) if d.line else d for d in norm.diagnostics]
+        diags = [d if d in got.diagnostics or not d.line else dataclasses.replace(d, line=at(d.line))
+                 for d in diags]
     norm.diagnostics[:0] = [d.with_doc(doc_id) for d in diags]
     return norm
 

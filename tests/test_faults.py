@@ -232,15 +232,21 @@ def test_nul_after_4kb_html_and_traditional_characters(root):
     corpus = build(quiet=True).corpus
     errors = {(f, ln): m for f, ln, m in diagnostics(corpus, "unreadable_document")}
     assert errors[("nul.txt", len(lines) + 1)].startswith("file looks binary (NUL bytes)")
-    assert errors[("page.txt", 1)].startswith("file holds HTML markup")
+    # the web page saved as .txt is read as HTML: its script dropped (recorded), the plan built as from the .txt
+    [(file, line, message)] = diagnostics(corpus, "read_as_html")
+    assert (file, line) == ("page.txt", 1) and "read as HTML" in message
     assert not corpus.tokens["token"].str.contains("script|alert").any()
+    assert corpus.removals.query("doc_id == 'page' and rule == 'html_script'")["removed"].tolist() == ["alert(1)"]
+    tasks = corpus.tasks.set_index("doc_id")
+    assert tasks.loc["page", "title"].tolist() == tasks.loc["2018_qingdao", "title"].tolist()
+    assert (tasks.loc["page", "raw_line"].to_numpy() == tasks.loc["2018_qingdao", "raw_line"].to_numpy() + 2).all()
     [(file, line, message)] = diagnostics(corpus, "traditional_in_simplified")
     assert (file, line) == ("mixed.txt", 21) and "護識產權與" in message
     [(file, line, message)] = diagnostics(corpus, "replacement_character")
     assert (file, line) == ("mixed.txt", 26) and "(2 in the file)" in message
     [(file, line, message)] = diagnostics(corpus, "damaged_character")
     assert (file, line) == ("mixed.txt", 31) and "U+0007" in message
-    assert sorted(corpus.documents["doc_id"]) == sorted(DOCS + ["mixed"])
+    assert sorted(corpus.documents["doc_id"]) == sorted(DOCS + ["mixed", "page"])
 
 
 # ---- CSV copies safe for Excel; permissions ----------------------------------------------------------------
