@@ -1,4 +1,4 @@
-"""Command line: ``python -m ipm_analysis build|report|check`` (also installed as ``ipm-analysis``)."""
+"""Command line: ``python -m ipm_analysis build|report|check|add`` (also installed as ``ipm-analysis``)."""
 from __future__ import annotations
 
 import argparse
@@ -59,6 +59,47 @@ def _report(args) -> int:
     return 0
 
 
+def _add(args) -> int:
+    """Propose each file's manifest row, print it, and on confirmation (or ``--yes``) copy the file into
+    data/raw/ and append the row; exit 1 if any file was refused or not written."""
+    from pathlib import Path
+
+    from . import adding, config
+
+    raw_dir, manifest = config.raw_dir(), config.manifest_path()
+    if args.doc_id and len(args.files) > 1:
+        print("error: --doc-id names one plan; add the files one at a time", file=sys.stderr)
+        return 2
+    problem = adding.manifest_problem(manifest)
+    if problem:
+        print(f"error: {manifest.name}: {problem}", file=sys.stderr)
+        return 2
+    header, rows = adding.read_listing(manifest)
+    given = {k: getattr(args, k) for k in ("doc_id", "year", "jurisdiction", "level", "issuer", "issue_date",
+                                            "script", "source_form", "original_file", "notes")}
+    status = 0
+    for file in args.files:
+        proposal = adding.propose(Path(file), raw_dir, rows, given)
+        print(adding.describe_proposal(proposal, raw_dir))
+        if not proposal.ok:
+            print(f"not added: fix the error(s) above and run the command again\n")
+            status = 1
+            continue
+        if not args.yes:
+            try:
+                answer = input(f"write this row to {manifest.parent.parent.name}/{manifest.parent.name}/{manifest.name}? [y/N] ")
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("not written (answer y, or run with --yes)\n")
+                status = 1
+                continue
+        adding.write(proposal, raw_dir, manifest, header)
+        rows.append(dict(proposal.row, _line=len(rows) + 2))
+        print(f"added {proposal.row['doc_id']}; run `ipm-analysis build` to build it\n")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):  # `ipm-analysis build | head` ends quietly instead of with a traceback
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -79,7 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--notebook", action="append", default=[], metavar="NN",
                    help="run only this notebook (number, stem or file name); repeatable")
     sub.add_parser("check", help="build and exit non-zero if any document has an error diagnostic")
+    a = sub.add_parser("add", help="propose the manifest row of new plan files (.txt, .html, .docx, .pdf) from "
+                                   "their text, then copy them into data/raw/ and add the rows")
+    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("-y", "--yes", action="store_true", help="write without asking")
+    for name, example in (("doc-id", "2019_shenzhen"), ("year", "2019"), ("jurisdiction", "深圳市"),
+                          ("level", "municipal"), ("issuer", "深圳市打击侵权假冒工作领导小组"),
+                          ("issue-date", "2019-05-10"), ("script", "zh-Hans"), ("source-form", "web page"),
+                          ("original-file", "the URL"), ("notes", "…")):
+        a.add_argument(f"--{name}", default="", help=f"state the {name.replace('-', '_')} (e.g. {example}); a "
+                                                     "stated value wins over the detected one")
     args = parser.parse_args(argv)
+    if args.command == "add":
+        return _add(args)
 
     from .diagnostics import InputError
     from .builder import build

@@ -35,7 +35,7 @@ from .store import FORMAT, TABLES
 
 # Modules that only read or present the tables. Every other module of the package, and every data file, is part
 # of each document's key: a new build module (simplify.py was one) invalidates the tables without being listed.
-_NOT_BUILD_CODE = {"__init__.py", "__main__.py", "plots.py", "report.py", "selection.py", "corpus.py"}
+_NOT_BUILD_CODE = {"__init__.py", "__main__.py", "adding.py", "plots.py", "report.py", "selection.py", "corpus.py"}
 _PARALLEL_FROM = 16  # below this many changed documents, worker start-up costs more than it saves
 # Documents per part: large enough that the per-part costs (frames, one pandera call and one Parquet file per
 # table: ~70 ms whatever the part's size) are shared, small enough that a one-document change rewrites little

@@ -74,14 +74,21 @@ _ISSUER_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）]{4,40}(?:办公厅|办公�
 _DATE_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
 _ISO_DATE_RE = re.compile(r"(?:发布|印发|成文|日期|时间)\S{0,4}?[：:]\s*(?P<y>(?:19|20)\d{2})[-./年](?P<m>\d{1,2})[-./月]"
                           r"(?P<d>\d{1,2})")
+# In what a reader dropped: a letterhead (国务院办公厅文件) or a page's 来源：…; a page's date (2021-06-01 10:00).
+_FURNITURE_ISSUER_RE = re.compile(r"^(?P<issuer>[\u4e00-\u9fff]{4,40}?)文件$|来源[：:](?P<source>[\u4e00-\u9fff]{4,40}"
+                                  r"(?:办公厅|办公室|领导小组|人民政府|委员会|局|厅))")
+_PAGE_DATE_RE = re.compile(r"(?:^|[：:])(?P<y>(?:19|20)\d{2})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})")
+_PRINTED_RE = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日印发$")  # the colophon's date
 _CN_DATE_RE = re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,3})月"
                          r"(?P<d>[一二三四五六七八九十]{1,3})日")
 _CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
-def describe(text: str) -> dict[str, str]:
+def describe(text: str, *, furniture: list[str] = ()) -> dict[str, str]:
     """The manifest fields the text states: ``script``, ``year``, ``jurisdiction``, ``level``, ``issuer``,
-    ``issue_date`` (ISO), ``doc_number``; each empty when not stated. ``why`` says where each came from."""
+    ``issue_date`` (ISO), ``doc_number``; each empty when not stated. ``furniture``, what a reader dropped
+    (a letterhead ``…办公室文件``, a page's ``来源：…`` and date line), is looked at for the issuer and the date
+    only when the text itself does not state them."""
     from .ingest import load_rules, to_simplified
 
     script, _ = detect_script(text)
@@ -105,6 +112,13 @@ def describe(text: str) -> dict[str, str]:
     issuer_line = next((line for line in lines if _ISSUER_LINE_RE.match(line) and not line.startswith("各")), None)
     found["issuer"] = notice or (issued.group("issuer") if issued else None) or issuer_line or ""
     found["issue_date"] = _issue_date(lines) or (_iso(issued) if issued else "")
+    extra = [re.sub(r"[\s\u3000]+", "", to_simplified(line, script=script)) for line in furniture]
+    if not found["issuer"]:
+        found["issuer"] = next((m.group("issuer") or m.group("source") for line in extra
+                                for m in [_FURNITURE_ISSUER_RE.search(line)] if m), "")
+    if not found["issue_date"]:
+        found["issue_date"] = next((_iso(m) for line in extra for rx in (_PRINTED_RE, _PAGE_DATE_RE)
+                                    for m in [rx.search(line)] if m), "")
     if not found["jurisdiction"] and found["issuer"]:
         place = _PLACE_RE.match(found["issuer"])
         if found["issuer"].startswith(("国务院", "全国")):
