@@ -237,9 +237,11 @@ def read_html(data: bytes, file: str) -> Extracted:
                                      "the plan's text from the browser instead")
     main, outside = _main_block(body)
     title = _outside_title(outside)
-    drop([(node, _furniture_rule(node) or "html_outside_main") for node in outside if node is not title])
+    drop([(node, _furniture_rule(node) or _outside_rule(node)) for node in outside if node is not title])
+    # inside the main box, never a block holding a third of its text (a class such as printContent)
+    most = 0.3 * max(_cjk(main) - _link_cjk(main), 1)
     drop([(node, rule) for node in main.traverse(include_text=False) if node is not main
-          for rule in [_furniture_rule(node) or _link_list(node)] if rule])
+          for rule in [_furniture_rule(node) or _link_list(node)] if rule and _cjk(node) - _link_cjk(node) < most])
     lines: list[str] = []
     for block in ([title] if title is not None else []) + [main]:
         lines += _block_lines(block)
@@ -309,9 +311,20 @@ def _furniture_rule(node) -> str | None:
     return None
 
 
+_FOOTER_TEXT_RE = re.compile(r"版权所有|主办单位|承办单位|ICP备|网站标识码|公网安备|联系我们|网站地图")
+
+
+def _outside_rule(node) -> str:
+    """The rule of a block outside the main box that has no telling tag or class: by its text."""
+    text = node.text(deep=True)
+    if _FOOTER_TEXT_RE.search(text):
+        return "html_footer"
+    return _link_list(node) or "html_outside_main"
+
+
 def _link_list(node) -> str | None:
     """A block that is mostly links (a list of other articles)."""
-    if node.tag not in ("div", "ul", "ol", "table", "dl", "p", "section"):
+    if node.tag not in ("div", "ul", "ol", "table", "tr", "td", "dl", "p", "section"):
         return None
     links = node.css("a")
     chars = _cjk(node)
@@ -576,8 +589,9 @@ def _pdf_paragraphs(body: list[tuple]) -> tuple[list[str], list[int], list[dict]
     if not body:
         return [], [], []
     em = statistics.median(max(l["bottom"] - l["top"], 1.0) for *_, l in body)
-    left = min(l["x0"] for *_, l in body)
-    right = max(l["x1"] for *_, l in body)
+    # the margins most lines keep (most lines of a plan are wrapped ones), not an odd line's overhang
+    starts, ends = sorted(l["x0"] for *_, l in body), sorted(l["x1"] for *_, l in body)
+    left, right = starts[int(0.2 * (len(starts) - 1))], ends[int(0.8 * (len(ends) - 1))]
     texts, numbers, joins = [], [], []
     prev = None
     for page, n, _, line in body:

@@ -148,6 +148,35 @@ def test_page_of_br_lines_and_entities():
                                          "（二）强化考核。"]
 
 
+OLD_SITE = """<html><head><meta charset=utf-8></head><body><table width=1000><tr><td width=200><a href=1>首页</a><br>
+<a href=2>机构设置</a><br><a href=3>政策法规</a></td><td><table><tr><td align=center><font size=5>{title}</font></td></tr>
+<tr><td><font size=3>&nbsp;&nbsp;一、加强组织领导<br>&nbsp;&nbsp;（一）健全工作机制。各成员单位要加强协作配合，形成合力。（市市场监管局牵头负责）<br>
+&nbsp;&nbsp;（二）强化督查考核。将打击侵权假冒工作纳入绩效考核。</font></td></tr></table></td></tr></table>
+<table><tr><td>版权所有：某市人民政府 地址：某市某路1号</td></tr></table></body></html>"""
+# Word's "Save as Web Page": MsoNormal paragraphs, the source wrapped inside a paragraph
+WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>
+<meta http-equiv=Content-Type content="text/html; charset=gb2312"><style><!-- p.MsoNormal {{margin:0cm}} --></style></head>
+<body lang=ZH-CN><div class=WordSection1><p class=MsoNormal align=center><b><span>{title}</span></b></p>
+<p class=MsoNormal style="text-indent:32pt"><span>一、加强组织领导</span></p>
+<p class=MsoNormal style="text-indent:32pt"><span>（一）健全工作机制。各成员单位要加强协作配合，
+形成合力。（市市场监管局牵头负责）</span></p>
+<p class=MsoNormal style="text-indent:32pt"><span>（二）强化督查考核。将打击侵权假冒工作纳入绩效考核。</span></p></div></body></html>"""
+
+
+@pytest.mark.parametrize("page, encoding, dropped", [
+    (OLD_SITE, "utf-8", {"html_link_list", "html_footer"}),   # a table layout without classes
+    (WORD_HTML, "gb18030", {"html_style"}),
+])
+def test_other_page_layouts(page, encoding, dropped):
+    title = "2019年某市打击侵犯知识产权和制售假冒伪劣商品工作要点"
+    got = readers.read_html(page.format(title=title).encode(encoding), "p.html")
+    lines = [line.strip("\xa0 ") for line in got.text.split("\n")]
+    assert lines[:2] == [title, "一、加强组织领导"]
+    assert lines[2].replace(" ", "") == "（一）健全工作机制。各成员单位要加强协作配合，形成合力。（市市场监管局牵头负责）"
+    assert lines[3] == "（二）强化督查考核。将打击侵权假冒工作纳入绩效考核。"
+    assert {r["rule"] for r in got.removals} == dropped
+
+
 @pytest.mark.parametrize("page, said", [
     (b"<html><head><script>load()</script></head><body><div id='app'></div></body></html>", "no Chinese text"),
 ])
