@@ -379,3 +379,13 @@ def test_text_in_any_encoding(encoding):
     got = readers.read_bytes(text.encode(encoding), "plan.txt")
     assert got.text == text and got.lines is None
     assert [d.code for d in got.diagnostics] == ([] if encoding == "utf-8" else ["not_utf8"])
+
+
+def test_every_diagnostic_code_is_documented():
+    import re
+
+    package = Path(readers.__file__).parent
+    docs = (package.parent / "docs" / "adding_plans.md").read_text(encoding="utf-8")
+    for module in ("readers.py", "metadata.py"):
+        for code in re.findall(r'code="([a-z_0-9]+)"', (package / module).read_text(encoding="utf-8")):
+            assert f"`{code}`" in docs, code
