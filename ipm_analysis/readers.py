@@ -229,8 +229,12 @@ def read_html(data: bytes, file: str) -> Extracted:
                              "removed": _squeeze(html)[:300]})
     drop([(node, rule) for tag, rule in _DROP_TAGS.items() for node in tree.css(tag)])
     head = tree.head
-    if head is not None:
-        head.decompose()  # <title> and <meta>: the page's, not the plan's (the plan's own title is in the body)
+    if head is not None:  # <title> and <meta>: the page's, not the plan's (the plan's own title is in the body)
+        title_text = _squeeze(head.css_first("title").text()) if head.css_first("title") else ""
+        if title_text:
+            removals.append({"rule": "html_head", "raw_line": locate.find(title_text, anywhere=True),
+                             "removed": title_text})
+        head.decompose()
     body = tree.body
     if body is None or not _cjk(body):
         raise InputError(file, None, "web page holds no Chinese text (its text may be loaded by a script); save "
