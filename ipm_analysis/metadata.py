@@ -7,6 +7,7 @@ text does not state is left empty, never guessed.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,21 +21,36 @@ TRADITIONAL_SHARE = 0.05
 TAIWAN_PHRASES = 2
 
 
-def detect_script(text: str) -> tuple[str, str]:
-    """``(script, why)``: ``zh-Hans``, ``zh-Hant`` or ``zh-Hant-TW`` (Hong Kong usage is not told apart)."""
+@functools.cache
+def _traditional_chars() -> frozenset[str]:
+    """The characters OpenCC's t2s changes on their own (its character dictionaries)."""
+    from .ingest import _converter
+
+    return frozenset(key for group in _converter("t2s").groups or () for d in group
+                     for key, value in d.mapping.items() if len(key) == 1 and value != key)
+
+
+def _traditional_share(text: str) -> float | None:
+    """Share of the Han characters that are traditional (None without Han characters)."""
+    han = len(_HAN_RE.findall(text))
+    return sum(map(_traditional_chars().__contains__, text)) / han if han else None
+
+
+def _taiwan_phrases(text: str) -> list[str]:
     from .ingest import _converter, _phrase_table
 
-    chars = sorted(set(_HAN_RE.findall(text)))
-    if not chars:
+    pattern, _ = _phrase_table("tw_phrases.csv")
+    return sorted(set(pattern.findall(_converter("t2s").convert(text))))
+
+
+def detect_script(text: str) -> tuple[str, str]:
+    """``(script, why)``: ``zh-Hans``, ``zh-Hant`` or ``zh-Hant-TW`` (Hong Kong usage is not told apart)."""
+    share = _traditional_share(text)
+    if share is None:
         return "zh-Hans", "no Chinese characters"
-    converted = _converter("t2s").convert("\n".join(chars)).split("\n")
-    traditional = {a for a, b in zip(chars, converted) if a != b}
-    han = len(_HAN_RE.findall(text))
-    share = sum(1 for ch in _HAN_RE.findall(text) if ch in traditional) / han
     if share < TRADITIONAL_SHARE:
         return "zh-Hans", f"{share:.0%} of the characters traditional"
-    pattern, _ = _phrase_table("tw_phrases.csv")
-    phrases = sorted(set(pattern.findall(_converter("t2s").convert(text))))
+    phrases = _taiwan_phrases(text)
     if len(phrases) >= TAIWAN_PHRASES:
         return "zh-Hant-TW", f"traditional ({share:.0%}) with Taiwan vocabulary ({'、'.join(phrases[:4])})"
     return "zh-Hant", f"{share:.0%} of the characters traditional"
@@ -42,21 +58,29 @@ def detect_script(text: str) -> tuple[str, str]:
 
 def check_script(text: str, stated: str, file: str) -> tuple[str, list[Diagnostic]]:
     """The script to convert ``text`` from: ``stated`` (the manifest's) if given, else detected (an ``info``
-    diagnostic). A stated script that the text contradicts is kept, with a ``script_mismatch`` warning; a
-    ``zh-Hans`` plan with traditional characters is ``ingest.damage``'s ``traditional_in_simplified``."""
-    detected, why = detect_script(text)
+    diagnostic). A stated script that the text contradicts is kept, with a ``script_mismatch`` warning: a
+    traditional script for a simplified text, or ``zh-Hant``/``zh-Hant-HK`` for a text with Taiwan vocabulary
+    (a ``zh-Hans`` plan with traditional characters is ``ingest.damage``'s ``traditional_in_simplified``)."""
     if not stated:
+        detected, why = detect_script(text)
         return detected, [Diagnostic(
             severity="info", code="script_detected", file=file, line=None, doc_id=None,
             message=f"script not given in the manifest; detected {detected} ({why})")]
-    contradicts = (stated != "zh-Hans" and detected == "zh-Hans") or (
-        stated in ("zh-Hant", "zh-Hant-HK") and detected == "zh-Hant-TW")
-    if not contradicts:
+    if stated == "zh-Hans":  # nothing to contradict here: only what damage() reports
+        return stated, []
+    share = _traditional_share(text)
+    if share is None:
+        return stated, []
+    if share < TRADITIONAL_SHARE:
+        why = f"looks zh-Hans ({share:.0%} of the characters traditional)"
+    elif stated != "zh-Hant-TW" and len(phrases := _taiwan_phrases(text)) >= TAIWAN_PHRASES:
+        why = f"looks zh-Hant-TW (Taiwan vocabulary: {'、'.join(phrases[:4])})"
+    else:
         return stated, []
     return stated, [Diagnostic(
         severity="warning", code="script_mismatch", file=file, line=None, doc_id=None,
-        message=f"the manifest says script {stated}, the text looks {detected} ({why}); the manifest's value is "
-                "used: correct it, or empty it to have it detected")]
+        message=f"the manifest says script {stated}, the text {why}; the manifest's value is used: correct it, "
+                "or empty it to have it detected")]
 
 
 # --------------------------------------------------------------------------------------------------------------
