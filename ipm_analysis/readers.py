@@ -603,7 +603,8 @@ def _pdf_paragraphs(body: list[tuple]) -> tuple[list[str], list[int], list[dict]
             p_page, p_line = prev
             reaches = p_line["x1"] >= right - 1.2 * em
             indented = line["x0"] > left + 0.6 * em
-            if reaches and not indented and not _STARTS_BLOCK_RE.match(line["text"]):
+            if (reaches and not indented and not _STARTS_BLOCK_RE.match(line["text"])) or \
+                    _heading_wraps(p_line, line, left, right, em):
                 rule = "pdf_line_wrap" if page == p_page else "pdf_page_break"
                 joins.append({"rule": rule, "raw_line": n, "removed": "\n"})
                 texts[-1] += line["text"]
@@ -613,6 +614,19 @@ def _pdf_paragraphs(body: list[tuple]) -> tuple[list[str], list[int], list[dict]
         numbers.append(n)
         prev = (page, line)
     return texts, numbers, joins
+
+
+def _heading_wraps(first: dict, second: dict, left: float, right: float, em: float) -> bool:
+    """A centred heading in a larger type wrapped onto a second centred line of the same size (a long title,
+    关于印发《…》的通知): the first line spans most of the width."""
+    def height(line: dict) -> float:
+        return line["bottom"] - line["top"]
+
+    def centred(line: dict) -> bool:
+        return abs((line["x0"] + line["x1"]) / 2 - (left + right) / 2) < 1.5 * em
+
+    return (height(first) > 1.15 * em and abs(height(first) - height(second)) < 0.15 * height(first)
+            and centred(first) and centred(second) and first["x1"] - first["x0"] >= 0.8 * (right - left))
 
 
 __all__ = ["Extracted", "read_bytes", "read_html", "read_docx", "read_pdf", "decode", "decode_html",
