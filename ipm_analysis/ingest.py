@@ -1,6 +1,7 @@
 """Read raw plans and normalise them into one simplified-Chinese body per document.
 
-Stage one of the pipeline: bytes → text (UTF-8, or detected and reported) → pinyin removed → simplified script →
+Stage one of the pipeline: bytes → text (``readers``: text in any encoding, a web page, a Word file or a PDF's
+text layer) → pinyin removed → simplified script →
 unified punctuation and whitespace → boilerplate removed → page breaks rejoined. Every removal is logged with a
 rule name and the raw line it came from, so the body can always be traced back to the file.
 """

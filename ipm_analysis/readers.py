@@ -183,6 +183,17 @@ def decode_html(data: bytes, file: str) -> tuple[str, list[Diagnostic]]:
     if declared:
         label = declared.group(1).decode("ascii", "replace").lower()
         encoding = _CHARSET_ALIASES.get(label, label)
+        if encoding.replace("-", "").replace("_", "") != "utf8" and not data.isascii():
+            try:  # valid UTF-8 beyond ASCII is never GBK or Big5 by chance: a page re-encoded when saved
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                line = data[: declared.start()].count(b"\n") + 1
+                return text.replace("\r\n", "\n").replace("\r", "\n"), [Diagnostic(
+                    severity="warning", code="html_charset_wrong", file=file, line=line, doc_id=None,
+                    message=f"the page declares charset {label!r} but is UTF-8 (re-encoded when saved?); read as "
+                            "UTF-8; check documents.text")]
         try:
             text = data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
@@ -543,6 +554,8 @@ def read_pdf(data: bytes, file: str) -> Extracted:
     removals, body = _pdf_furniture(lines, len(pages))
     texts, numbers, joins = _pdf_paragraphs(body)
     texts, numbers, cut = _drop_colophon(texts, numbers)
+    if not texts:
+        raise InputError(file, None, "the PDF holds only page headers, footers and numbers; check the file")
     removals = sorted(removals + joins + cut, key=lambda r: r["raw_line"])
     return Extracted("\n".join(texts) + "\n", numbers + [numbers[-1]], removals, [], "pdf")
 

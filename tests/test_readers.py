@@ -174,6 +174,13 @@ def test_charset_without_meta_is_detected(tmp_path, plan, expected):
     assert [d["code"] for d in records["diagnostics"]] == ["not_utf8"]
 
 
+def test_page_declaring_gbk_but_saved_as_utf8_is_read_as_utf8(plan, expected, tmp_path):
+    records = build_file(tmp_path, "page.html", web_page(*plan).encode("utf-8"))   # meta still says gb2312
+    assert structure(records) == expected
+    [diag] = records["diagnostics"]
+    assert (diag["code"], diag["line"]) == ("html_charset_wrong", 3) and "is UTF-8" in diag["message"]
+
+
 def test_page_of_br_lines_and_entities():
     page = ("<html><body><div class='content'>2019年某市打击侵权假冒工作要点<br>一、加强&nbsp;领导<br/>"
             "（一）健全机制。各部门要<b>加强</b>协作。<br>（二）强化考核。</div></body></html>").encode()
