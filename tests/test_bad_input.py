@@ -335,10 +335,11 @@ def test_manifest_row_without_file(root, capsys):
     assert rc == 0 and f"  error: manifest.csv:{NEW_ROW_LINE}: file '2019_missing.txt' not found" in out
 
 
-def test_file_without_manifest_row(root):
-    (root / "data" / "raw" / "2019_orphan.txt").write_bytes((REPO_RAW / "2018_qingdao.txt").read_bytes())
+@pytest.mark.parametrize("name", ["2019_orphan.txt", "2019_orphan.html", "2019_orphan.PDF", "2019_orphan.docx"])
+def test_file_without_manifest_row(root, name):
+    (root / "data" / "raw" / name).write_bytes((REPO_RAW / "2018_qingdao.txt").read_bytes())
     corpus = build(quiet=True).corpus
-    assert problems(corpus) == [("warning", "file_without_manifest_row", "2019_orphan.txt", None)]
+    assert problems(corpus) == [("warning", "file_without_manifest_row", name, None)]
     assert list(corpus.documents["doc_id"]) == REAL
 
 
