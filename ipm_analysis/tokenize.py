@@ -22,8 +22,13 @@ Text that cannot cross into Rust (lone surrogates) is cut by jieba.
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import logging
+import os
+import pickle
 import re
+from pathlib import Path
 
 import jieba
 import rjieba
@@ -91,22 +96,65 @@ def tokenizer() -> jieba.Tokenizer:
 
 @functools.cache
 def engine() -> rjieba.Jieba:
-    """rjieba loaded with exactly the dictionary of :func:`tokenizer` (words, frequencies and total)."""
-    return rjieba_like(tokenizer())
+    """rjieba loaded with exactly the dictionary of :func:`tokenizer` (words, frequencies and total).
+
+    Its word list is cached in the project cache folder under a hash of everything it is made from (this
+    module, jieba's dictionary, the data files, both versions), so a build's workers need not load jieba.
+    """
+    path = config.cache_dir() / "jieba" / f"rjieba-{_dictionary_key()}.pickle"
+    try:
+        entries = _read_entries(path)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+        entries = _entries_like(tokenizer())
+        _write_entries(path, entries)
+    return _rjieba_of(entries)
 
 
 def rjieba_like(tok: jieba.Tokenizer) -> rjieba.Jieba:
     """An rjieba segmenter that cuts (HMM off) as the jieba tokenizer ``tok`` does."""
+    return _rjieba_of(_entries_like(tok))
+
+
+def _entries_like(tok: jieba.Tokenizer) -> list[tuple[str, int]]:
+    """(word, frequency) of every word ``tok`` can produce, and the filler that makes the totals equal."""
     tok.check_initialized()
+    entries = [(w, f) for w, f in tok.FREQ.items() if f and jieba.re_han_default.fullmatch(w)]  # 0: a prefix
+    rest = tok.total - sum(f for _, f in entries)
+    return entries + [(_TOTAL_FILLER, rest)] if rest > 0 else entries
+
+
+def _rjieba_of(entries: list[tuple[str, int]]) -> rjieba.Jieba:
     rj = rjieba.Jieba.empty()
-    fed = 0
-    for word, freq in tok.FREQ.items():
-        if freq and jieba.re_han_default.fullmatch(word):  # freq 0: a prefix, not a word
-            rj.add_word(word, freq, None)
-            fed += freq
-    if tok.total > fed:
-        rj.add_word(_TOTAL_FILLER, tok.total - fed, None)
+    for word, freq in entries:
+        rj.add_word(word, freq, None)
     return rj
+
+
+def _dictionary_key() -> str:
+    h = hashlib.sha256()
+    for part in (jieba.__version__, importlib.metadata.version("rjieba"), str(_FORCE_FREQ)):
+        h.update(part.encode() + b"\0")
+    with jieba.Tokenizer().get_dict_file() as fh:  # jieba's own dictionary (creating a Tokenizer loads nothing)
+        h.update(fh.read())
+    for path in (Path(__file__), *(config.data_path(n) for n in ("jieba_userdict.txt", "agency_aliases.csv",
+                                                                "campaigns.csv"))):
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _read_entries(path: Path) -> list[tuple[str, int]]:
+    with open(path, "rb") as fh:
+        words, freqs = pickle.load(fh)  # our own cache file (as jieba's own cache beside it), never downloaded
+    return list(zip(words, freqs))
+
+
+def _write_entries(path: Path, entries: list[tuple[str, int]]) -> None:
+    # written whole then renamed: a build's workers may build the same file at the same time
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(([w for w, _ in entries], [f for _, f in entries]), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def cut(text: str) -> list[str]:

@@ -242,3 +242,20 @@ def test_engine_keeps_jiebas_total_frequency(tmp_path):
         if freq:
             bare.add_word(word, freq, None)
     assert bare.cut("甲乙", False) == ["甲", "乙"]  # what the filler prevents
+
+
+def test_engine_cache_holds_jiebas_dictionary(tmp_path, monkeypatch):
+    from ipm_analysis import tokenize
+
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    tokenize.engine.cache_clear()
+    try:
+        assert tokenize.engine().cut("开展“剑网2020”专项行动", False) == ["开展", "“", "剑网", "2020", "”", "专项", "行动"]
+        (path,) = (tmp_path / ".cache" / "jieba").glob("rjieba-*.pickle")
+        assert tokenize._read_entries(path) == tokenize._entries_like(tokenizer())
+        path.write_bytes(path.read_bytes()[:1000])  # cut short: rebuilt from jieba, not half-loaded
+        tokenize.engine.cache_clear()
+        assert tokenize.engine().has_word("市场监管总局")
+        assert tokenize._read_entries(path) == tokenize._entries_like(tokenizer())
+    finally:
+        tokenize.engine.cache_clear()
