@@ -21,7 +21,10 @@ from . import config, provenance
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 200
-FIGURE_FORMATS = ("png", "svg", "pdf")
+# Every figure in every format unless IPM_ANALYSIS_FIGURE_FORMATS (e.g. "png") asks for fewer: the PDF's embedded
+# CJK font is subset by fontTools at ~0.7 s a figure, which the test of the whole report does not need to repeat
+# (the formats themselves are tested on a small figure).
+FIGURE_FORMATS = tuple(os.environ.get("IPM_ANALYSIS_FIGURE_FORMATS", "png,svg,pdf").split(","))
 
 
 @functools.cache
