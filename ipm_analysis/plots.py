@@ -406,8 +406,8 @@ def keyness_bars(frame: pd.DataFrame, *, title: str, label: str = "token", alpha
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title)
     if risky.any():
-        fig.text(0.01, 0.0, "† 2020年台湾本地化版本的用词，计数可能源于转换 (Taiwan-localised copy)", fontsize=7,
-                 color="#555555")
+        fig.supxlabel("† 台湾本地化版本的用词，计数可能源于转换 / its count may come from a Taiwan-localised copy",
+                      fontsize=7, color="#555555", x=0.01, ha="left")   # laid out, never overlaps the axis label
     return fig
 
 
