@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import yaml
 
-from . import config
+from . import config, grammar
 from .diagnostics import Diagnostic
-from .ingest import TASK_RE, Normalised
+from .grammar import TASK_RE
+from .ingest import Normalised
 
-# Role verbs at the end of a clause part, longest first; the group name is the role.
-ROLE_RE = re.compile(
-    r"(?P<lead>(?:按职责分工)?(?:分别)?牵头(?:负责)?)$"
-    r"|(?P<participating>按职责分工(?:分别)?负责)$"
-    r"|(?P<responsible>(?:分别)?负责)$"
-)
+# Role verbs at the end of a clause part (data/plan_grammar.yaml `roles`); the group name is the role.
+ROLE_RE = re.compile(grammar.role_pattern())
 # ROLE_RE only matches the last ROLE_TAIL characters (its longest verb, 按职责分工分别牵头负责, and a final newline
 # that $ may precede): searching that tail finds the same match without trying every position of a long clause.
 ROLE_TAIL = 12
@@ -81,10 +78,10 @@ class AgencyTables:
 
 @functools.cache
 def load_agency_tables() -> AgencyTables:
-    """Read agencies.csv, agency_aliases.csv and generic_agencies.yaml once per process."""
+    """Read agencies.csv, agency_aliases.csv and the placeholders (generic_agencies.yaml) once per process."""
     agencies = pd.read_csv(config.data_path("agencies.csv"), comment="#", dtype=str, keep_default_na=False)
     aliases = pd.read_csv(config.data_path("agency_aliases.csv"), comment="#", dtype=str, keep_default_na=False)
-    with open(config.data_path("generic_agencies.yaml"), encoding="utf-8") as fh:
+    with open(config.data_path(grammar.placeholders_file()), encoding="utf-8") as fh:
         generic_doc = yaml.safe_load(fh)
     entries = generic_doc if isinstance(generic_doc, list) else generic_doc.get("generic", [])
     generic = tuple((e["name"], re.compile(e["pattern"])) for e in entries)

@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import config
+from . import config, grammar
 from .diagnostics import Diagnostic, InputError
+from .grammar import SECTION_RE, TASK_RE, TERMINAL, TITLE_RE, cn_numeral  # noqa: F401 - SECTION_RE, TASK_RE re-exported
 
 MANIFEST_COLUMNS = [
     "doc_id", "file", "original_file", "year", "jurisdiction", "level", "issuer", "issue_date",
@@ -30,14 +31,7 @@ MANIFEST_COLUMNS = [
 SCRIPTS = ("zh-Hans", "zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
 LEVELS = ("national", "provincial", "municipal")
 
-CN_DIGITS = "零〇一二两三四五六七八九十百"
-SECTION_RE = re.compile(rf"^(?P<num>[{CN_DIGITS}]+)、(?P<title>[^。]*。?)$")
-# Task markers: （三）, the malformed 三十五） (opening bracket lost), and arabic （3）.
-TASK_RE = re.compile(rf"^(?P<open>（?)(?P<num>[{CN_DIGITS}]+|[0-9]+)）")
-TITLE_RE = re.compile(r"^(?P<year>\d{4})年.*工作要点$")
 NOTICE_TITLE_RE = re.compile(r"《(?P<title>\d{4}年[^》]*工作要点)》")
-# A paragraph ending in one of these is complete; anything else was cut by a page break.
-TERMINAL = tuple("。！？；：）」』”…")
 
 CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’《》〔〕【】"
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
@@ -452,7 +446,7 @@ def _removal(doc_id: str, rule: str, raw_line: int, removed: str) -> dict:
 
 
 def _is_section(text: str) -> bool:
-    return bool(SECTION_RE.match(text)) and len(text) <= 60
+    return grammar.is_section(text)
 
 
 def _is_marker(text: str) -> bool:
@@ -598,27 +592,6 @@ def _first_content(lines: list[Line], first: int, rules: dict) -> int:
 
 def _cn_or_int(token: str) -> int:
     return int(token) if token.isdigit() else cn_numeral(token)
-
-
-def cn_numeral(token: str) -> int:
-    """Value of a Chinese numeral up to the hundreds: 三十五 → 35, 十 → 10, 一百零二 → 102."""
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-    if token.isdigit():
-        return int(token)
-    total, current = 0, 0
-    for ch in token:
-        if ch in digits:
-            current = digits[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {token!r}")
-    return total + current
 
 
 def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:

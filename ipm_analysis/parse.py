@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
-from .ingest import SECTION_RE, TASK_RE, Normalised, cn_numeral
+from .grammar import SECTION_RE, TASK_RE, cn_numeral
+from .ingest import Normalised
 
 # A sub-heading (2021: `互联网领域侵权假冒治理。`) opens a paragraph with a short sentence that has no inner
 # punctuation and is followed by more text in the same paragraph, not by a responsibility clause.
