@@ -228,7 +228,8 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                 task_id = seg["task_id"]
                 clause_no = counters[task_id] = counters.get(task_id, 0) + 1
                 raw_line = norm.raw_line_at(start)
-                out.clauses.append(dict(doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no,
+                out.clauses.append(dict(doc_id=norm.doc_id, task_id=task_id, sub_no=seg["sub_no"],
+                                        clause_no=clause_no,
                                         raw=body[start:end], start=start, end=end, raw_line=raw_line,
                                         has_role_verb=has_verb))
                 for agency_no, (name, role) in enumerate(split_clause(content.rstrip("。"), tables), start=1):

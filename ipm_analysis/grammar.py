@@ -33,6 +33,7 @@ SECTION = 0  # index of the section level in LEVELS
 
 SECTION_MAX_CHARS = int(_G["titles"]["section_max_chars"])
 HEADING_MAX_CHARS = int(_G["titles"]["heading_max_chars"])
+_HEADING_STOPS = frozenset(_G["titles"]["heading_stops"])
 TERMINAL = tuple(_G["titles"]["terminal"])
 TITLE_RE = re.compile(_G["titles"]["plan_title"])
 
@@ -46,7 +47,9 @@ _BELOW_RE = re.compile("^(?:" + "|".join(f"(?P<l{i}>{rx.pattern})".replace("(?P<
                                           for i, rx in enumerate(_LEVEL_RES) if i != SECTION) + ")")
 _HEADING_START_RE = re.compile(_G["flattened"]["heading_start"])
 # Whitespace inside a line followed by a marker of any level (a flattened copy's paragraph breaks).
-_FLAT_RE = re.compile(r"(?<=\S)[ \t\u00a0\u3000]+(?=" + "|".join(rx.pattern.replace("(?P<num>", "(?:")
+# Led by the space itself (the lookbehind after it checks what precedes the run), so the regex engine skips to
+# spaces instead of trying every position of a long line.
+_FLAT_RE = re.compile(r"[ \t\u00a0\u3000](?<=\S[ \t\u00a0\u3000])[ \t\u00a0\u3000]*(?=" + "|".join(rx.pattern.replace("(?P<num>", "(?:")
                                                                 .replace("(?P<open>", "(?:")
                                                                 for rx in _LEVEL_RES) + ")")
 _LEADING_RE = re.compile(r"^[\s#]*")
@@ -111,10 +114,10 @@ def is_marker_line(text: str) -> bool:
 
 
 def is_heading_line(text: str) -> bool:
-    """A marker line that is a heading without its 。 (（一）加大商标权保护力度): short, no 。 anywhere; a page
-    break never cut it, so nothing is glued to it."""
-    mark = marker_below_section(text)
-    return mark is not None and len(text) <= HEADING_MAX_CHARS and "。" not in text
+    """A marker line that is a heading without its 。 (（一）加大商标权保护力度): short, no sentence punctuation;
+    a page break never cut it, so nothing is glued to it."""
+    return len(text) <= HEADING_MAX_CHARS and marker_below_section(text) is not None \
+        and not _HEADING_STOPS.intersection(text)
 
 
 class FlatSplitter:

@@ -449,10 +449,6 @@ def _is_section(text: str) -> bool:
     return grammar.is_section(text)
 
 
-def _is_marker(text: str) -> bool:
-    return bool(TASK_RE.match(text)) or _is_section(text)
-
-
 def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
     """Turn one decoded raw plan into its normalised body (see module docstring)."""
     rules = load_rules()
@@ -474,21 +470,29 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
         raise InputError(file, None, "script conversion changed the number of lines")
 
     # 3. whitespace, markdown heading marks, blank lines
+    #    A flattened copy's markers inside a line (preamble, 一、… and （一）… separated by spaces) start new
+    #    paragraphs first: the spaces that separate them are removed next to CJK text below.
     lines: list[Line] = []
-    for n, (raw, line) in enumerate(zip(raw_lines, converted), start=1):
-        squeezed = collapse_whitespace(line)
-        if squeezed != line:
-            if not squeezed:
-                if raw:
-                    removals.append(_removal(doc_id, "blank_line", n, raw))
-                continue
-            removals.append(_removal(doc_id, "whitespace", n, "".join(_REMOVED_SPACE_RE.findall(line))))
-        heading = _MD_HEADING_RE.match(squeezed)
-        if heading:
-            removals.append(_removal(doc_id, "markdown_heading", n, heading.group(0)))
-            squeezed = squeezed[heading.end():]
-        if squeezed:
-            lines.append(Line(squeezed, n))
+    splitter = grammar.FlatSplitter()
+    for n, (raw, whole) in enumerate(zip(raw_lines, converted), start=1):
+        cuts = splitter.breaks(whole)
+        for a, b in cuts:
+            removals.append(_removal(doc_id, "flattened_line_split", n, whole[a:b]))
+        starts, ends = [0] + [b for _, b in cuts], [a for a, _ in cuts] + [len(whole)]
+        for line in (whole[a:b] for a, b in zip(starts, ends)):
+            squeezed = collapse_whitespace(line)
+            if squeezed != line:
+                if not squeezed:
+                    if raw:
+                        removals.append(_removal(doc_id, "blank_line", n, raw))
+                    continue
+                removals.append(_removal(doc_id, "whitespace", n, "".join(_REMOVED_SPACE_RE.findall(line))))
+            heading = _MD_HEADING_RE.match(squeezed)
+            if heading:
+                removals.append(_removal(doc_id, "markdown_heading", n, heading.group(0)))
+                squeezed = squeezed[heading.end():]
+            if squeezed:
+                lines.append(Line(squeezed, n))
     full_text = "\n".join(l.text for l in lines)
 
     stated = rules["stated_counts_re"].search(full_text)
@@ -498,7 +502,7 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
     # 4. where the plan starts and ends
     first = next((i for i, l in enumerate(lines) if _is_section(l.text)), None)
     if first is None:
-        first = next((i for i, l in enumerate(lines) if TASK_RE.match(l.text)), None)
+        first = next((i for i, l in enumerate(lines) if grammar.marker_below_section(l.text)), None)
     if first is None:
         diags.append(Diagnostic(severity="warning", code="no_sections", file=file, line=None, doc_id=doc_id,
                                 message="no section heading (一、) or numbered task found; the whole text "
@@ -538,11 +542,12 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
         body_lines = []
         rest = lines[start:end]
 
-    # 5. rejoin paragraphs that a page break cut (no terminal punctuation, next line not a heading or marker)
+    # 5. rejoin paragraphs that a page break cut (no terminal punctuation, not a heading printed without 。, next
+    #    line not opened by a marker of any level)
     for l in rest:
         prev = body_lines[-1] if body_lines and (title_at is None or len(body_lines) > 1) else None
         if prev is not None and not prev.text.endswith(TERMINAL) and not _is_section(prev.text) \
-                and not _is_marker(l.text):
+                and not grammar.is_heading_line(prev.text) and not grammar.is_marker_line(l.text):
             removals.append(_removal(doc_id, "page_break_join", l.raw_line, "\n"))
             body_lines[-1] = Line(prev.text + l.text, prev.raw_line,
                                   prev.pieces + ((len(prev.text), l.raw_line),))

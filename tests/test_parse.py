@@ -159,3 +159,107 @@ def test_raw_lines_trace_back(corpus):
     assert t.at["2021_national-01-02", "raw_line"] == 17
     assert t.at["2018_qingdao-01-01", "raw_line"] == 10
     assert t.at["2017_national-01-01", "raw_line"] == 13
+
+
+# ---- other plans' structure: third-level items, headings without 。, flattened lines -----------------------
+
+# The opening of a provincial plan numbered 一、→（一）→ 1. / 1、 →（1）, its （一） headings printed without 。
+THREE_LEVELS = (
+    "2019年江西省打击侵犯知识产权和制售假冒伪劣商品工作要点\n"
+    "2019年，全省打击侵权假冒工作要以习近平新时代中国特色社会主义思想为指导，营造良好营商环境。\n"
+    "一、加大重点领域治理力度\n"
+    "（一）加大商标权保护力度\n"
+    "1.以驰名商标、地理标志、涉外商标为重点，严厉打击商标侵权行为。（省市场监管局牵头，省公安厅按职责分工负责）\n"
+    "2.严厉打击恶意抢注商标行为。（省市场监管局负责）\n"
+    "（二）加强版权保护\n"
+    "1、开展“剑网2019”专项行动，严厉打击网络侵权盗版行为。（省版权局牵头，省公安厅按职责分工负责）\n"
+    "（1）加强院线电影版权保护。\n"
+    "（2）规范网络转载秩序。（省版权局负责）\n"
+    "2、持续推进软件正版化工作。（省版权局牵头，各部门共同负责）\n"
+    "二、加强刑事司法打击\n"
+    "（三）加大刑事打击力度。严厉打击侵权假冒犯罪。（省公安厅负责）\n"
+)
+
+
+def _coverage_holds(norm, s):
+    assert "".join(x["text"] for x in s.segments) == norm.body
+    for rows in (s.tasks, s.subtasks):
+        for r in rows:
+            assert norm.body[r["start"]:r["end"]] == r["text"]
+
+
+def test_three_level_plan_items_are_subtasks():
+    norm, s = _parse(THREE_LEVELS)
+    _coverage_holds(norm, s)
+    assert [(t["task_no"], t["title"], t["n_subtasks"]) for t in s.tasks] == [
+        (1, "加大商标权保护力度", 2), (2, "加强版权保护", 4), (3, "加大刑事打击力度", 0)]
+    got = [(st["task_id"], st["sub_no"], st["depth"], st["parent_sub_no"], st["marker"], st["item_no"], st["title"])
+           for st in s.subtasks]
+    assert got == [
+        ("t-01-01", 1, 1, None, "1.", 1, "以驰名商标、地理标志、涉外商标为重点，严厉打击商标侵权行为"),
+        ("t-01-01", 2, 1, None, "2.", 2, "严厉打击恶意抢注商标行为"),
+        ("t-01-02", 1, 1, None, "1、", 1, "开展“剑网2019”专项行动，严厉打击网络侵权盗版行为"),
+        ("t-01-02", 2, 2, 1, "（1）", 1, "加强院线电影版权保护"),
+        ("t-01-02", 3, 2, 1, "（2）", 2, "规范网络转载秩序"),
+        ("t-01-02", 4, 1, None, "2、", 2, "持续推进软件正版化工作"),
+    ]
+    # an item holds the deeper items under it; the last item of a task ends with the task
+    first = s.subtasks[2]
+    assert first["text"].startswith("1、开展") and first["text"].endswith("（省版权局负责）\n")
+    assert s.subtasks[-1]["end"] == s.tasks[1]["end"]
+    assert [d.code for d in s.diagnostics] == []
+
+
+def test_three_level_plan_clauses_know_their_item():
+    from ipm_analysis.agencies import extract_clauses
+
+    norm, s = _parse(THREE_LEVELS)
+    found = extract_clauses(norm, s.segments, level="provincial", jurisdiction="江西省")
+    assert [(c["task_id"], c["sub_no"], c["clause_no"]) for c in found.clauses] == [
+        ("t-01-01", 1, 1), ("t-01-01", 2, 2), ("t-01-02", 1, 1), ("t-01-02", 3, 2), ("t-01-02", 4, 3),
+        ("t-02-03", None, 1)]
+    last = [(a["agency_raw"], a["role"], a["is_generic"]) for a in found.agencies if a["task_id"] == "t-01-02"
+            and a["clause_no"] == 3]
+    assert last == [("省版权局", "lead", False), ("各部门", "responsible", True)]
+
+
+def test_heading_without_full_stop_is_not_glued_to_the_next_line():
+    # a PDF conversion: the heading lines have no 。, so they look like lines cut by a page break
+    norm, s = _parse("一、加大重点领域治理力度\n（一）加大商标权保护力度\n1.以驰名商标为重点，严厉打击商标侵权\n"
+                     "行为。\n（二）加强版权保护\n开展“剑网2019”专项行动。\n")
+    assert [t["title"] for t in s.tasks] == ["加大商标权保护力度", "加强版权保护"]
+    assert [st["title"] for st in s.subtasks] == ["以驰名商标为重点，严厉打击商标侵权行为"]   # a real cut is rejoined
+    assert s.tasks[1]["text"] == "（二）加强版权保护\n开展“剑网2019”专项行动。\n"
+    assert [r["raw_line"] for r in norm.removals if r["rule"] == "page_break_join"] == [4]
+
+
+def test_flattened_line_is_split_into_paragraphs():
+    text = ("2019年福建省打击侵犯知识产权和制售假冒伪劣商品工作要点\n"
+            "2019年，全省打击侵权假冒工作要坚持（一）依法治理、（二）打建结合的原则。 一、加大重点领域治理力度 "
+            "（一）加大商标权保护力度 1.以驰名商标为重点，严厉打击商标侵权行为。（省市场监管局负责） "
+            "2.严厉打击恶意抢注商标行为。 （二）加强版权保护。开展专项行动。\n")
+    norm, s = _parse(text)
+    assert norm.body.split("\n")[1:-1] == [
+        "2019年，全省打击侵权假冒工作要坚持（一）依法治理、（二）打建结合的原则。", "一、加大重点领域治理力度",
+        "（一）加大商标权保护力度", "1.以驰名商标为重点，严厉打击商标侵权行为。（省市场监管局负责）",
+        "2.严厉打击恶意抢注商标行为。", "（二）加强版权保护。开展专项行动。"]
+    assert [r["removed"] for r in norm.removals if r["rule"] == "flattened_line_split"] == [" "] * 5
+    assert {norm.raw_line_at(s_["start"]) for s_ in s.segments[1:]} == {2}
+    assert [t["title"] for t in s.tasks] == ["加大商标权保护力度", "加强版权保护"]
+    assert [st["item_no"] for st in s.subtasks] == [1, 2]
+    _coverage_holds(norm, s)
+
+
+def test_items_but_no_tasks_make_the_items_the_tasks():
+    # a city plan numbered 一、→ 1.: its 1. level holds the tasks
+    norm, s = _parse("一、加强重点领域治理\n1.深化互联网领域治理。加强网络市场监管。\n2.强化进出口环节治理。\n"
+                     "二、加强刑事打击\n3.加大刑事打击力度。\n")
+    assert [(t["task_id"], t["marker"], t["title"]) for t in s.tasks] == [
+        ("t-01-01", "1.", "深化互联网领域治理"), ("t-01-02", "2.", "强化进出口环节治理"),
+        ("t-02-03", "3.", "加大刑事打击力度")]
+    assert s.subtasks == [] and [d.code for d in s.diagnostics] == []
+
+
+def test_item_numbering_gap_is_reported():
+    _, s = _parse("一、甲\n（一）任务\n1.内容。\n3.内容。\n")
+    assert [d.code for d in s.diagnostics] == ["numbering_gap"]
