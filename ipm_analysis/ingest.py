@@ -348,6 +348,9 @@ _TAG_RE = re.compile(r"</?\s*(?:div|span|p|br|a|table|tr|td|li|ul|font|img|h[1-6
 # Control characters other than tab, newline and form feed (a page break), and private-use characters (glyphs
 # a PDF converter could not map): damage, not text.
 _DAMAGE_RE = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+# A lone ASCII ? between two Han characters: what an encoder writes for a character its code page lacks (a
+# Chinese question mark is full width, ？, and ends a sentence rather than sitting inside a word).
+_LOST_CHAR_RE = re.compile(r"\?(?<=[\u3400-\u9fff]\?)(?=[\u3400-\u9fff])")
 
 
 def refuse_markup(text: str, file: str) -> None:
@@ -365,8 +368,8 @@ def refuse_markup(text: str, file: str) -> None:
 
 
 def damage(text: str, file: str, script: str) -> list[Diagnostic]:
-    """Warnings, with file and line, for damage a decoder lets through: U+FFFD (characters lost by a conversion),
-    control and private-use characters, and traditional characters in a plan declared ``zh-Hans``."""
+    """Warnings, with file and line, for damage a decoder lets through: U+FFFD and a ``?`` inside a Chinese word
+    (characters lost by a conversion), control and private-use characters, and traditional characters in a plan declared ``zh-Hans``."""
     diags = []
 
     def warn(code: str, at: int, what: str, count: int) -> None:
@@ -378,6 +381,11 @@ def damage(text: str, file: str, script: str) -> list[Diagnostic]:
     if "\ufffd" in text:
         warn("replacement_character", text.index("\ufffd"), "U+FFFD replacement character: a conversion lost "
              "characters here; take the text again from the original", text.count("\ufffd"))
+    lost = _LOST_CHAR_RE.search(text) if "?" in text else None
+    if lost:
+        warn("replacement_character", lost.start(), "'?' between Chinese characters: a conversion to another "
+             "encoding lost a character here; take the text again from the original",
+             len(_LOST_CHAR_RE.findall(text)))
     bad = _DAMAGE_RE.search(text)
     if bad:
         warn("damaged_character", bad.start(), f"control or private-use character U+{ord(bad.group(0)):04X} "

@@ -152,3 +152,20 @@ def test_role_verbs_fit_the_searched_tail():
     for text in ("公安部、海关总署、最高人民法院、最高人民检察院按职责分工分别牵头负责", "公安部负责\n", "负责人", "牵头"):
         m, ref = role_match(text), ROLE_RE.search(text)
         assert (m and (m.span(), m.lastgroup)) == (ref and (ref.span(), ref.lastgroup))
+
+
+# Placeholders and verbs of other plans (issue 14): never agencies, and their verb is not part of their name.
+@pytest.mark.parametrize("content, expected", [
+    ("省版权局牵头，各部门共同负责", [("省版权局", "lead"), ("各部门", "responsible")]),
+    ("全国打击侵权假冒工作领导小组办公室牵头，全国打击侵权假冒工作领导小组各成员单位按职责分工负责",
+     [("全国打击侵权假冒工作领导小组办公室", "lead"), ("全国打击侵权假冒工作领导小组各成员单位", "participating")]),
+    ("领导小组各成员单位按职责分工负责", [("领导小组各成员单位", "participating")]),
+    ("省公安厅牵头，省文化厅、省经信委配合", [("省公安厅", "lead"), ("省文化厅", "participating"),
+                                               ("省经信委", "participating")]),
+    ("各地负责", [("各地", "responsible")]),
+])
+def test_other_plans_placeholders_and_verbs(tables, content, expected):
+    pairs = split_clause(content, tables)
+    assert pairs == expected
+    generic = {name for name, _ in pairs if tables.generic_name(name)}
+    assert generic == {n for n, _ in expected if n.startswith(("各", "全国打击侵权假冒工作领导小组各", "领导小组各"))}
