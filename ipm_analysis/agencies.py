@@ -18,7 +18,7 @@ import yaml
 
 from . import config, grammar
 from .diagnostics import Diagnostic
-from .grammar import TASK_RE
+from .grammar import ROLE_LABEL_RE, TASK_RE
 from .ingest import Normalised
 
 # Role verbs at the end of a clause part (data/plan_grammar.yaml `roles`); the group name is the role.
@@ -32,6 +32,7 @@ NAME_SEPARATORS = "、及"
 # (`等罚没部门`, `等领导小组成员单位`), which is kept as a generic row.
 ETC_RE = re.compile(r"等(?P<group>[^、]*)$")
 _BRACKET_RE = re.compile("[（）]")
+_INNER_LABEL_RE = re.compile(ROLE_LABEL_RE.pattern.lstrip("^"))
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,21 @@ def _separator_re(separators: str) -> re.Pattern:
 
 
 def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:
-    """(name, role) pairs of one clause's content, in order; names as written."""
+    """(name, role) pairs of one clause's content, in order; names as written.
+
+    A role is named by a verb after the names (公安部牵头) or, in a task-division document, by a label before
+    them (牵头单位：公安部), which holds for the parts after it up to the next label.
+    """
     parts = []
-    for part in _split_top(content, PART_SEPARATORS):
+    label_role = None
+    for part in (p for chunk in _split_top(content, PART_SEPARATORS) for p in _split_labels(chunk)):
+        label = ROLE_LABEL_RE.match(part)
+        if label:
+            label_role = label.lastgroup
+            parts.append((part[label.end():], label_role))
+            continue
         m = role_match(part)
-        role = m.lastgroup if m else None
+        role = m.lastgroup if m else label_role
         parts.append((part[: m.start()] if m else part, role))
     # A part without its own verb shares the verb of the next part that has one.
     out: list[tuple[str, str]] = []
@@ -165,6 +176,13 @@ def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:
         for name in _split_names(names, tables):
             out.append((name, role))
     return out
+
+
+def _split_labels(part: str) -> list[str]:
+    """A part holding several role labels (牵头单位：甲配合单位：乙, once the space between them is gone) split
+    before each label."""
+    cuts = [m.start() for m in _INNER_LABEL_RE.finditer(part) if m.start() > 0]
+    return [part[a:b] for a, b in zip([0] + cuts, cuts + [len(part)])]
 
 
 def _split_names(names: str, tables: AgencyTables) -> list[str]:
@@ -185,7 +203,7 @@ def _split_names(names: str, tables: AgencyTables) -> list[str]:
 def is_clause(content: str, tables: AgencyTables, scope: str) -> tuple[bool, bool]:
     """(is a responsibility clause, has a role verb). Verbless brackets count only if every name is known."""
     stripped = content.strip().rstrip("。")
-    if role_match(stripped):
+    if role_match(stripped) or ROLE_LABEL_RE.match(stripped):
         return True, True
     names = _split_names(stripped, tables)
     known = [n for n in names if tables.lookup(n, scope) is not None]
@@ -219,8 +237,10 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                     "warning", "unbalanced_bracket",
                     f"bracket {line[pos]!r} without its partner near {line[max(0, pos - 8):pos + 8]!r}; "
                     "a clause there is not read", norm.file, norm.raw_line_at(seg_start + pos), norm.doc_id))
-            for a, b in spans:
-                content = line[a + 1:b - 1]
+            found = [(a, b, line[a + 1:b - 1]) for a, b in spans]
+            if not spans and ROLE_LABEL_RE.match(line):  # a task-division line: 牵头单位：…；配合单位：…
+                found = [(0, len(line), line)]
+            for a, b, content in found:
                 ok, has_verb = is_clause(content, tables, scope)
                 if not ok:
                     continue

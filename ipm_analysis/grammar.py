@@ -36,6 +36,10 @@ HEADING_MAX_CHARS = int(_G["titles"]["heading_max_chars"])
 _HEADING_STOPS = frozenset(_G["titles"]["heading_stops"])
 TERMINAL = tuple(_G["titles"]["terminal"])
 TITLE_RE = re.compile(_G["titles"]["plan_title"])
+NOTICE_TITLE_RE = re.compile(_G["titles"]["notice_title"])
+# A role label opening a part of a clause or a line (牵头单位：…); the group name is the role.
+ROLE_LABEL_RE = re.compile("^(?:" + "|".join(f"(?P<{role}>{'|'.join(map(re.escape, labels))})"
+                                             for role, labels in _G["role_labels"].items()) + ")：")
 
 SECTION_RE = re.compile(rf"^{_G['levels'][0]['marker']}(?P<title>[^。]*。?)$")
 # Task markers as read before the items level existed: （三）, the malformed 三十五） and arabic （3）. agencies uses
@@ -169,6 +173,11 @@ def role_pattern() -> str:
     """The role-verb regex: one named group per role (``lead``, ``participating``, ``responsible``), each
     anchored at the end of a clause part."""
     return "|".join(f"(?P<{role}>(?:{'|'.join(verbs)}))$" for role, verbs in _G["roles"].items())
+
+
+def is_role_label_line(text: str) -> bool:
+    """A line of a task-division document naming the agencies of the task or item above it (牵头单位：…)."""
+    return ROLE_LABEL_RE.match(text) is not None
 
 
 def placeholders_file() -> str:

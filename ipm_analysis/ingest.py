@@ -22,7 +22,7 @@ import yaml
 
 from . import config, grammar
 from .diagnostics import Diagnostic, InputError
-from .grammar import SECTION_RE, TASK_RE, TERMINAL, TITLE_RE, cn_numeral  # noqa: F401 - SECTION_RE, TASK_RE re-exported
+from .grammar import NOTICE_TITLE_RE, SECTION_RE, TASK_RE, TERMINAL, TITLE_RE, cn_numeral  # noqa: F401 - re-exported
 
 MANIFEST_COLUMNS = [
     "doc_id", "file", "original_file", "year", "jurisdiction", "level", "issuer", "issue_date",
@@ -30,8 +30,6 @@ MANIFEST_COLUMNS = [
 ]
 SCRIPTS = ("zh-Hans", "zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
 LEVELS = ("national", "provincial", "municipal")
-
-NOTICE_TITLE_RE = re.compile(r"《(?P<title>\d{4}年[^》]*工作要点)》")
 
 CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’《》〔〕【】"
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
@@ -546,16 +544,17 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
         title = found or ""
         if not found:
             diags.append(Diagnostic(severity="warning", code="no_title", file=file, line=None, doc_id=doc_id,
-                                    message="no plan title (YYYY年…工作要点) found; documents.title is empty"))
+                                    message="no plan title (YYYY年…工作要点 or …任务分工) found; documents.title is empty"))
         body_lines = []
         rest = lines[start:end]
 
     # 5. rejoin paragraphs that a page break cut (no terminal punctuation, not a heading printed without 。, next
-    #    line not opened by a marker of any level)
+    #    line not opened by a marker of any level or a task division's role label 牵头单位：)
     for l in rest:
         prev = body_lines[-1] if body_lines and (title_at is None or len(body_lines) > 1) else None
         if prev is not None and not prev.text.endswith(TERMINAL) and not _is_section(prev.text) \
-                and not grammar.is_heading_line(prev.text) and not grammar.is_marker_line(l.text):
+                and not grammar.is_heading_line(prev.text) and not grammar.is_marker_line(l.text) \
+                and not grammar.is_role_label_line(l.text):
             removals.append(_removal(doc_id, "page_break_join", l.raw_line, "\n"))
             body_lines[-1] = Line(prev.text + l.text, prev.raw_line,
                                   prev.pieces + ((len(prev.text), l.raw_line),))

@@ -169,3 +169,14 @@ def test_other_plans_placeholders_and_verbs(tables, content, expected):
     assert pairs == expected
     generic = {name for name, _ in pairs if tables.generic_name(name)}
     assert generic == {n for n, _ in expected if n.startswith(("各", "全国打击侵权假冒工作领导小组各", "领导小组各"))}
+
+
+@pytest.mark.parametrize("content, expected", [
+    # task-division labels name the role before the agencies; a part without a label keeps the last one
+    ("牵头单位：省市场监管局；配合单位：省公安厅、省通信管理局",
+     [("省市场监管局", "lead"), ("省公安厅", "participating"), ("省通信管理局", "participating")]),
+    ("牵头单位：市公安局配合单位：市市场监管局", [("市公安局", "lead"), ("市市场监管局", "participating")]),
+    ("责任单位：省农业农村厅，省林业局", [("省农业农村厅", "responsible"), ("省林业局", "responsible")]),
+])
+def test_task_division_labels(tables, content, expected):
+    assert split_clause(content, tables) == expected

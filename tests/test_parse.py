@@ -263,3 +263,46 @@ def test_items_but_no_tasks_make_the_items_the_tasks():
 def test_item_numbering_gap_is_reported():
     _, s = _parse("一、甲\n（一）任务\n1.内容。\n3.内容。\n")
     assert [d.code for d in s.diagnostics] == ["numbering_gap"]
+
+
+# A task-division document (任务分工) issued with a provincial plan: same numbering, the roles named by labels,
+# in a bracket or on a line of their own under the item.
+TASK_DIVISION = (
+    "2019年贵州省打击侵犯知识产权和制售假冒伪劣商品工作要点任务分工\n"
+    "一、深化重点领域治理\n"
+    "（一）加强互联网领域侵权假冒治理。\n"
+    "1.开展网络市场监管专项行动。（牵头单位：省市场监管局；配合单位：省公安厅、省通信管理局）\n"
+    "2.开展“剑网2019”专项行动。\n"
+    "牵头单位：省版权局\n"
+    "配合单位：省公安厅、各部门\n"
+    "（二）加强农村市场治理。开展农资打假专项行动。\n"
+    "责任单位：省农业农村厅\n"
+)
+
+
+def test_task_division_document():
+    from ipm_analysis.agencies import extract_clauses
+
+    norm, s = _parse(TASK_DIVISION)
+    _coverage_holds(norm, s)
+    assert norm.title == "2019年贵州省打击侵犯知识产权和制售假冒伪劣商品工作要点任务分工"
+    assert [(t["title"], t["n_subtasks"]) for t in s.tasks] == [("加强互联网领域侵权假冒治理", 2),
+                                                               ("加强农村市场治理", 0)]
+    assert s.subtasks[1]["text"] == "2.开展“剑网2019”专项行动。\n牵头单位：省版权局\n配合单位：省公安厅、各部门\n"
+    assert "unassigned" not in [x["kind"] for x in s.segments]   # the label line stays in its task
+    found = extract_clauses(norm, s.segments, level="provincial", jurisdiction="贵州省")
+    assert [(c["task_id"], c["sub_no"], c["raw"]) for c in found.clauses] == [
+        ("t-01-01", 1, "（牵头单位：省市场监管局；配合单位：省公安厅、省通信管理局）"),
+        ("t-01-01", 2, "牵头单位：省版权局"), ("t-01-01", 2, "配合单位：省公安厅、各部门"),
+        ("t-01-02", None, "责任单位：省农业农村厅")]
+    assert [(a["agency_raw"], a["role"], a["is_generic"]) for a in found.agencies] == [
+        ("省市场监管局", "lead", False), ("省公安厅", "participating", False), ("省通信管理局", "participating", False),
+        ("省版权局", "lead", False), ("省公安厅", "participating", False), ("各部门", "participating", True),
+        ("省农业农村厅", "responsible", False)]
+
+
+def test_tasks_and_items_without_sections():
+    norm, s = _parse("前言。\n（一）加大商标权保护力度\n1.以驰名商标为重点。\n2.加强地理标志保护。\n（二）加强版权保护。内容。\n")
+    assert [(t["task_id"], t["n_subtasks"]) for t in s.tasks] == [("t-00-01", 2), ("t-00-02", 0)]
+    assert "no_sections" in [d.code for d in s.diagnostics]
+    _coverage_holds(norm, s)
