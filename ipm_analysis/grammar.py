@@ -49,6 +49,7 @@ TASK_RE = re.compile(rf"^(?P<open>（?)(?P<num>[{CN_DIGITS}]+|[0-9]+)）")
 _BELOW_RE = re.compile("^(?:" + "|".join(f"(?P<l{i}>{rx.pattern})".replace("(?P<num>", f"(?P<n{i}>")
                                           .replace("(?P<open>", f"(?P<o{i}>")
                                           for i, rx in enumerate(_LEVEL_RES) if i != SECTION) + ")")
+_BELOW_AT_RE = re.compile(_BELOW_RE.pattern[1:])  # the same, matched at a position inside a line
 _HEADING_START_RE = re.compile(_G["flattened"]["heading_start"])
 # Whitespace inside a line followed by a marker of any level (a flattened copy's paragraph breaks).
 # Led by the space itself (the lookbehind after it checks what precedes the run), so the regex engine skips to
@@ -94,14 +95,16 @@ def is_section(text: str) -> bool:
     return len(text) <= SECTION_MAX_CHARS and bool(SECTION_RE.match(text))
 
 
-def marker_below_section(text: str) -> Marker | None:
-    """The marker of a level below the section that opens ``text``, if any."""
-    m = _BELOW_RE.match(text)
+def marker_below_section(text: str, pos: int = 0) -> Marker | None:
+    """The marker of a level below the section that opens ``text`` (at ``pos``), if any; ``end`` is relative
+    to ``pos``."""
+    m = (_BELOW_RE if pos == 0 else _BELOW_AT_RE).match(text, pos)
     if m is None:
         return None
     level = int(m.lastgroup[1:])
     opened = m.groupdict().get(f"o{level}")
-    return Marker(level, cn_numeral(m.group(f"n{level}")), m.group(0), m.end(), opened is None or bool(opened))
+    return Marker(level, cn_numeral(m.group(f"n{level}")), m.group(0), m.end() - pos,
+                  opened is None or bool(opened))
 
 
 def marker_at(text: str) -> Marker | None:
@@ -148,12 +151,12 @@ class FlatSplitter:
     def breaks(self, line: str) -> list[tuple[int, int]]:
         """(start, end) of the whitespace runs of ``line`` at which a new paragraph begins."""
         lead = _LEADING_RE.match(line).end()
-        first = _first_marker(line[lead:])
+        first = _first_marker(line, lead)
         if first is not None:
             self._see(first)
         out = []
         for ws in _FLAT_RE.finditer(line, lead):
-            mark = _first_marker(line[ws.end():])
+            mark = _first_marker(line, ws.end())
             if mark is None or not _HEADING_START_RE.match(line, ws.end() + mark.end) or not self._continues(mark):
                 continue
             self._see(mark)
@@ -161,12 +164,13 @@ class FlatSplitter:
         return out
 
 
-def _first_marker(text: str) -> Marker | None:
-    """The marker opening ``text`` (a section marker need not end the line here: the line is not split yet)."""
-    m = _LEVEL_RES[SECTION].match(text)
+def _first_marker(text: str, pos: int) -> Marker | None:
+    """The marker at ``pos`` of ``text`` (a section marker need not end the line here: the line is not split
+    yet); ``end`` is relative to ``pos``."""
+    m = _LEVEL_RES[SECTION].match(text, pos)
     if m:
-        return Marker(SECTION, cn_numeral(m.group("num")), m.group(0), m.end(), True)
-    return marker_below_section(text)
+        return Marker(SECTION, cn_numeral(m.group("num")), m.group(0), m.end() - pos, True)
+    return marker_below_section(text, pos)
 
 
 def role_pattern() -> str:
