@@ -51,6 +51,8 @@ _BELOW_RE = re.compile("^(?:" + "|".join(f"(?P<l{i}>{rx.pattern})".replace("(?P<
                                           for i, rx in enumerate(_LEVEL_RES) if i != SECTION) + ")")
 _BELOW_AT_RE = re.compile(_BELOW_RE.pattern[1:])  # the same, matched at a position inside a line
 _HEADING_START_RE = re.compile(_G["flattened"]["heading_start"])
+_FLAT_TITLE_RE = re.compile(_G["flattened"]["title"])
+_SPACES_RE = re.compile(r"[ \t\u00a0\u3000]+")
 # Whitespace inside a line followed by a marker of any level (a flattened copy's paragraph breaks).
 # Led by the space itself (the lookbehind after it checks what precedes the run), so the regex engine skips to
 # spaces instead of trying every position of a long line.
@@ -133,12 +135,13 @@ class FlatSplitter:
     A marker inside a line starts a paragraph when whitespace precedes it, heading text follows it and it
     continues its level's numbering: the next number of that level, or 1 after a marker of a shallower level.
     The numbering seen so far (line starts included) is the splitter's state, so call ``breaks`` on every line
-    of a document in order.
+    of a document in order. A plan title opening a line before any marker is cut off the text after it.
     """
 
     def __init__(self) -> None:
         self.last: dict[int, int] = {}
         self.fresh: set[int] = set()
+        self.titled = False
 
     def _see(self, mark: Marker) -> None:
         self.last[mark.level] = mark.number
@@ -155,6 +158,10 @@ class FlatSplitter:
         if first is not None:
             self._see(first)
         out = []
+        title = None if self.titled or self.last else _FLAT_TITLE_RE.match(line, lead)
+        if title:
+            self.titled = True
+            out.append(_SPACES_RE.match(line, title.end()).span())
         for ws in _FLAT_RE.finditer(line, lead):
             mark = _first_marker(line, ws.end())
             if mark is None or not _HEADING_START_RE.match(line, ws.end() + mark.end) or not self._continues(mark):

@@ -180,3 +180,12 @@ def test_other_plans_placeholders_and_verbs(tables, content, expected):
 ])
 def test_task_division_labels(tables, content, expected):
     assert split_clause(content, tables) == expected
+
+
+@pytest.mark.parametrize("name, label", [
+    ("各有关部门", "各部门"), ("各成员单位", "领导小组各成员单位"), ("有关单位", "有关部门"), ("省直有关部门", "有关部门"),
+    ("各市（州）人民政府", "各地"), ("各县（市、区）打击侵权假冒工作领导小组", "各地领导小组"),
+    ("省市场监管局", None), ("各部门共同", None),
+])
+def test_local_placeholders(tables, name, label):
+    assert tables.generic_name(name) == label

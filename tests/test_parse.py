@@ -250,6 +250,14 @@ def test_flattened_line_is_split_into_paragraphs():
     _coverage_holds(norm, s)
 
 
+def test_flattened_copy_with_its_title_on_the_same_line():
+    norm, s = _parse("2019年重庆市打击侵犯知识产权和制售假冒伪劣商品工作要点 2019年，全市打击侵权假冒工作要营造良好环境。 "
+                     "一、加强重点领域治理 （一）深化互联网领域治理。加强网络市场监管。（市市场监管局负责）\n")
+    assert norm.title == "2019年重庆市打击侵犯知识产权和制售假冒伪劣商品工作要点" and norm.has_title_line
+    assert [x["kind"] for x in s.segments] == ["title", "preamble", "section_heading", "task"]
+    assert s.tasks[0]["title"] == "深化互联网领域治理"
+
+
 def test_items_but_no_tasks_make_the_items_the_tasks():
     # a city plan numbered 一、→ 1.: its 1. level holds the tasks
     norm, s = _parse("一、加强重点领域治理\n1.深化互联网领域治理。加强网络市场监管。\n2.强化进出口环节治理。\n"
