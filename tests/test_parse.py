@@ -314,3 +314,28 @@ def test_tasks_and_items_without_sections():
     assert [(t["task_id"], t["n_subtasks"]) for t in s.tasks] == [("t-00-01", 2), ("t-00-02", 0)]
     assert "no_sections" in [d.code for d in s.diagnostics]
     _coverage_holds(norm, s)
+
+
+def test_three_level_plan_through_the_build(tmp_path):
+    """The tables of a three-level plan pass their schemas; items, clauses and tokens agree."""
+    from ipm_analysis import schemas
+    from ipm_analysis.builder import process_document
+
+    # the plan, then the task division's sections renumbered as its third section
+    division = (TASK_DIVISION.split("\n", 1)[1].replace("一、", "三、").replace("（一）", "（四）")
+                .replace("（二）", "（五）"))
+    (tmp_path / "2019_jiangxi.txt").write_text(THREE_LEVELS + division, encoding="utf-8")
+    row = dict(doc_id="2019_jiangxi", file="2019_jiangxi.txt", original_file="", year="2019", jurisdiction="江西省",
+               level="provincial", issuer="", issue_date="", source_form="web page", script="zh-Hans", notes="")
+    frames = process_document(row, tmp_path)
+    for name, frame in frames.items():
+        schemas.validate(name, frame)
+    # no numbering or bracket problem (the provincial names may be unknown: resolving them is another part)
+    assert set(frames["diagnostics"]["code"]) <= {"unknown_agency"}
+    st = frames["subtasks"]
+    assert st["depth"].tolist() == [1, 1, 1, 2, 2, 1, 1, 1]
+    assert st["marker"].tolist() == ["1.", "2.", "1、", "（1）", "（2）", "2、", "1.", "2."]
+    cl = frames["clauses"]
+    assert cl["sub_no"].isna().sum() == 2 and len(cl) == 10     # 2 in the tasks' own text, 8 in items
+    seg = frames["segments"]
+    assert "".join(seg["text"]) == frames["documents"]["text"].iloc[0]
