@@ -14,6 +14,7 @@ def test_cn_numeral(token, value):
 
 @pytest.mark.parametrize("text, level, number, marker", [
     ("一、深化重点治理", "section", 1, "一、"),
+    ("三．加强刑事司法打击", "section", 3, "三．"),
     ("（十二）加大刑事打击力度。以情报导侦", "cn_bracket", 12, "（十二）"),
     ("三十五）加强系统性宣传。", "cn_bracket", 35, "三十五）"),       # 2020's malformed marker
     ("1.以驰名商标、涉外商标为重点，严厉打击。", "arabic", 1, "1."),
