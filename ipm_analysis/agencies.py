@@ -152,29 +152,34 @@ def _separator_re(separators: str) -> re.Pattern:
 
 
 def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:
-    """(name, role) pairs of one clause's content, in order; names as written.
+    """(name, role) pairs of one clause's content, in order; names as written."""
+    return [(name, role) for name, role, _ in split_clause_verbs(content, tables)]
+
+
+def split_clause_verbs(content: str, tables: AgencyTables) -> list[tuple[str, str, str | None]]:
+    """(name, role, verb) triples of one clause's content, in order; names and verbs as written (the verb is
+    None for ``unspecified``).
 
     A role is named by a verb after the names (公安部牵头) or, in a task-division document, by a label before
     them (牵头单位：公安部), which holds for the parts after it up to the next label.
     """
     parts = []
-    label_role = None
+    label = None
     for part in (p for chunk in _split_top(content, PART_SEPARATORS) for p in _split_labels(chunk)):
-        label = ROLE_LABEL_RE.match(part)
-        if label:
-            label_role = label.lastgroup
-            parts.append((part[label.end():], label_role))
+        found = ROLE_LABEL_RE.match(part)
+        if found:
+            label = (found.lastgroup, found.group(found.lastgroup))
+            parts.append((part[found.end():], *label))
             continue
         m = role_match(part)
-        role = m.lastgroup if m else label_role
-        parts.append((part[: m.start()] if m else part, role))
+        parts.append((part[: m.start()], m.lastgroup, m.group(0)) if m else (part, *(label or (None, None))))
     # A part without its own verb shares the verb of the next part that has one.
-    out: list[tuple[str, str]] = []
-    for i, (names, role) in enumerate(parts):
+    out: list[tuple[str, str, str | None]] = []
+    for i, (names, role, verb) in enumerate(parts):
         if role is None:
-            role = next((r for _, r in parts[i + 1:] if r), "unspecified")
+            role, verb = next(((r, v) for _, r, v in parts[i + 1:] if r), ("unspecified", None))
         for name in _split_names(names, tables):
-            out.append((name, role))
+            out.append((name, role, verb))
     return out
 
 
@@ -252,7 +257,8 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                                         clause_no=clause_no,
                                         raw=body[start:end], start=start, end=end, raw_line=raw_line,
                                         has_role_verb=has_verb))
-                for agency_no, (name, role) in enumerate(split_clause(content.rstrip("。"), tables), start=1):
+                for agency_no, (name, role, verb) in enumerate(split_clause_verbs(content.rstrip("。"), tables),
+                                                               start=1):
                     key = (name, scope, level)
                     fields = tables.resolved.get(key)
                     if fields is None:
@@ -260,7 +266,7 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                     agency, agency_full, agency_level, successor, is_generic, is_known = fields
                     out.agencies.append(dict(
                         agency_raw=name, agency=agency, agency_full=agency_full, level=agency_level,
-                        successor=successor, role=role, is_generic=is_generic, is_known=is_known,
+                        successor=successor, role=role, role_verb=verb, is_generic=is_generic, is_known=is_known,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
                     if not is_known and not is_generic:
                         if name not in unknown:  # the clause is quoted once, from the first mention

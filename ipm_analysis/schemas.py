@@ -28,7 +28,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "clauses": dict(doc_id=S, task_id=S, sub_no=NI, clause_no=I, raw=S, start=I, end=I, raw_line=I,
                     has_role_verb=B),
     "task_agencies": dict(doc_id=S, year=I, jurisdiction=S, task_id=S, clause_no=I, agency_no=I, agency_raw=S,
-                          agency=S, agency_full=S, level=S, successor=S, role=S, is_generic=B, is_known=B),
+                          agency=S, agency_full=S, level=S, successor=S, role=S, role_verb=S, is_generic=B,
+                          is_known=B),
     "tokens": dict(doc_id=S, year=I, jurisdiction=S, segment_no=I, task_id=S, position=I, token=S, start=I, end=I,
                    is_stopword=B, is_punct=B, is_campaign=B, is_agency=B, is_in_clause=B),
     "removals": dict(doc_id=S, rule=S, raw_line=I, removed=S),
@@ -58,7 +59,7 @@ NULLABLE = {
     ("clauses", "task_id"), ("clauses", "sub_no"), ("tokens", "task_id"),
     ("subtasks", "parent_sub_no"), ("subtasks", "marker"), ("subtasks", "item_no"),
     ("task_agencies", "task_id"), ("task_agencies", "agency"), ("task_agencies", "agency_full"),
-    ("task_agencies", "successor"),
+    ("task_agencies", "successor"), ("task_agencies", "role_verb"),
     ("diagnostics", "doc_id"), ("diagnostics", "file"), ("diagnostics", "line"),
 }
 

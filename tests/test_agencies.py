@@ -189,3 +189,17 @@ def test_task_division_labels(tables, content, expected):
 ])
 def test_local_placeholders(tables, name, label):
     assert tables.generic_name(name) == label
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("各部门共同负责", [("各部门", "responsible", "共同负责")]),
+    ("甲局、乙局，丙局按职责分工负责", [("甲局", "participating", "按职责分工负责"), ("乙局", "participating", "按职责分工负责"),
+                                      ("丙局", "participating", "按职责分工负责")]),
+    ("牵头单位：省版权局；省公安厅", [("省版权局", "lead", "牵头单位"), ("省公安厅", "lead", "牵头单位")]),
+    ("市公安局、市工商局等罚没部门", [("市公安局", "unspecified", None), ("市工商局", "unspecified", None),
+                                    ("罚没部门", "unspecified", None)]),
+])
+def test_role_verbs_as_printed(tables, content, expected):
+    from ipm_analysis.agencies import split_clause_verbs
+
+    assert split_clause_verbs(content, tables) == expected
