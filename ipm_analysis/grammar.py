@@ -56,9 +56,9 @@ _SPACES_RE = re.compile(r"[ \t\u00a0\u3000]+")
 # Whitespace inside a line followed by a marker of any level (a flattened copy's paragraph breaks).
 # Led by the space itself (the lookbehind after it checks what precedes the run), so the regex engine skips to
 # spaces instead of trying every position of a long line.
-_FLAT_RE = re.compile(r"[ \t\u00a0\u3000](?<=\S[ \t\u00a0\u3000])[ \t\u00a0\u3000]*(?=" + "|".join(rx.pattern.replace("(?P<num>", "(?:")
-                                                                .replace("(?P<open>", "(?:")
-                                                                for rx in _LEVEL_RES) + ")")
+_SPACE = r"[ \t\u00a0\u3000]"
+_ANY_MARKER = "|".join(rx.pattern.replace("(?P<num>", "(?:").replace("(?P<open>", "(?:") for rx in _LEVEL_RES)
+_FLAT_RE = re.compile(rf"{_SPACE}(?<=\S{_SPACE}){_SPACE}*(?={_ANY_MARKER})")
 _LEADING_RE = re.compile(r"^[\s#]*")
 
 

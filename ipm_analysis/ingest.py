@@ -367,7 +367,8 @@ def refuse_markup(text: str, file: str) -> None:
 
 def damage(text: str, file: str, script: str) -> list[Diagnostic]:
     """Warnings, with file and line, for damage a decoder lets through: U+FFFD and a ``?`` inside a Chinese word
-    (characters lost by a conversion), control and private-use characters, and traditional characters in a plan declared ``zh-Hans``."""
+    (characters lost by a conversion), control and private-use characters, and traditional characters in a plan
+    declared ``zh-Hans``."""
     diags = []
 
     def warn(code: str, at: int, what: str, count: int) -> None:
