@@ -180,6 +180,22 @@ def _first_marker(text: str, pos: int) -> Marker | None:
     return marker_below_section(text, pos)
 
 
+def strip_trailing_clause(title: str) -> str:
+    """A title without the responsibility clause it ends in (1.严厉打击商标侵权行为（省市场监管局负责） →
+    1.严厉打击商标侵权行为): a bracket at the end whose content ends in a role verb or opens with a role label."""
+    if not title.endswith("）"):
+        return title
+    depth = 0
+    for i in range(len(title) - 1, -1, -1):  # the bracket that the final ） closes (nested ones inside it)
+        depth += {"）": 1, "（": -1}.get(title[i], 0)
+        if depth == 0:
+            content = title[i + 1:-1]
+            if _ROLE_END_RE.search(content) or ROLE_LABEL_RE.match(content):
+                return title[:i]
+            return title
+    return title
+
+
 def role_pattern() -> str:
     """The role-verb regex: one named group per role (``lead``, ``participating``, ``responsible``), each
     anchored at the end of a clause part."""
@@ -194,3 +210,6 @@ def is_role_label_line(text: str) -> bool:
 def placeholders_file() -> str:
     """Name of the reviewed placeholder file in ``data/``."""
     return _G["placeholders"]
+
+
+_ROLE_END_RE = re.compile(role_pattern())

@@ -44,9 +44,10 @@ def _paragraphs(body: str) -> list[tuple[int, int, str]]:
 
 
 def _title_of(after_marker: str) -> tuple[str, bool]:
-    """Task title (text up to the first 。) and whether the paragraph holds nothing but that title."""
+    """Task title (text up to the first 。, without a responsibility clause it ends in) and whether the
+    paragraph holds nothing but that title."""
     head, dot, rest = after_marker.partition("。")
-    return head, (not rest)
+    return grammar.strip_trailing_clause(head), (not rest)
 
 
 def _task_level(paras: list[tuple[int, int, str]], skip_first: bool) -> int | None:

@@ -77,3 +77,13 @@ def test_role_verbs(part, role, verb):
 
     m = role_match(part)
     assert (m.lastgroup, m.group(0)) == (role, verb)
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("严厉打击恶意抢注商标行为（省市场监管局负责）", "严厉打击恶意抢注商标行为"),
+    ("开展专项行动（牵头单位：省版权局；配合单位：省公安厅）", "开展专项行动"),
+    ("加强各区（市）执法协作（各区（市）打击侵权假冒领导小组办公室负责）", "加强各区（市）执法协作"),
+    ("开展出口优势企业知识产权保护“龙腾”专项行动（二期）", "开展出口优势企业知识产权保护“龙腾”专项行动（二期）"),  # not a clause
+])
+def test_titles_lose_their_trailing_clause(title, expected):
+    assert grammar.strip_trailing_clause(title) == expected
