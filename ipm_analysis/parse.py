@@ -50,12 +50,27 @@ def _title_of(after_marker: str) -> tuple[str, bool]:
     return grammar.strip_trailing_clause(head), (not rest)
 
 
-def _task_level(paras: list[tuple[int, int, str]], skip_first: bool) -> int | None:
-    """The document's task level: the outermost marker level below the section that opens a paragraph
-    (（一） in most plans; 1. in a plan numbered 一、→ 1.). Deeper levels are its items."""
-    levels = [m.level for i, (_, _, text) in enumerate(paras) if not (i == 0 and skip_first)
-              and not grammar.is_section(text) for m in [grammar.marker_below_section(text)] if m]
-    return min(levels) if levels else None
+def _task_levels(paras: list[tuple[int, int, str]], skip_first: bool) -> list[int | None]:
+    """The task level of every paragraph's section: the outermost marker level below the section heading that
+    opens a paragraph of that section (（一） in most plans; 1. in a plan, or a section such as 保障措施, numbered
+    一、→ 1.). Deeper levels are its items."""
+    out: list[int | None] = []
+    run: list[int] = []          # paragraph indexes of the current section
+    level: int | None = None
+
+    def close():
+        out.extend([level] * len(run))
+
+    for i, (_, _, text) in enumerate(paras):
+        if grammar.is_section(text) and not (i == 0 and skip_first):
+            close()
+            run, level = [], None
+        run.append(i)
+        mark = None if (i == 0 and skip_first) or grammar.is_section(text) else grammar.marker_below_section(text)
+        if mark is not None and (level is None or mark.level < level):
+            level = mark.level
+    close()
+    return out
 
 
 def parse(norm: Normalised) -> Structure:
@@ -79,7 +94,7 @@ def parse(norm: Normalised) -> Structure:
         add("subtask", start, task["section_no"], task["task_id"], task["n_subtasks"])
         return sub
 
-    task_level = _task_level(paras, norm.has_title_line)
+    task_levels = _task_levels(paras, norm.has_title_line)
     section_no: int | None = None
     task: dict | None = None       # the task currently open
     multi = False                  # current task runs over several paragraphs (title-only marker line)
@@ -99,7 +114,7 @@ def parse(norm: Normalised) -> Structure:
                                      raw_line=norm.raw_line_at(start)))
             add("section_heading", start, section_no)
             task, multi, items = None, False, []
-        elif mark and mark.level == task_level:
+        elif mark and mark.level == task_levels[i]:
             seq += 1
             task_no = mark.number
             sec_no = section_no if section_no is not None else 0
@@ -205,9 +220,15 @@ def check_numbering(sections: list[dict], tasks: list[dict], *, file: str, doc_i
     parent); also tells the numbering scheme.
 
     Task numbers either run through the document (2017-2021) or restart in every section (2012); the scheme is
-    read from the document itself: it restarts if a later section opens with task 1.
+    read from the document itself: it restarts if a later section opens with task 1. Tasks numbered at another
+    level than most of the document's (a 保障措施 section's 1. tasks among （一） tasks) count within their section
+    and say nothing about the scheme.
     """
     diags: list[Diagnostic] = []
+    level_of = [(m.level if m else None) for t in tasks for m in [grammar.marker_below_section(t["marker"])]]
+    main = min(set(level_of), key=lambda lv: (-level_of.count(lv), lv)) if tasks else None  # ties: outermost
+    others = [t for t, lv in zip(tasks, level_of) if lv != main]
+    tasks = [t for t, lv in zip(tasks, level_of) if lv == main]
     first_in_section = {}
     for t in tasks:
         first_in_section.setdefault(t["section_no"], t["task_no"])
@@ -236,6 +257,7 @@ def check_numbering(sections: list[dict], tasks: list[dict], *, file: str, doc_i
 
     walk(sections, "section", "section_no", lambda s: None)
     walk(tasks, "task", "task_no", (lambda t: t["section_no"]) if restarts else (lambda t: None))
+    walk(others, "task", "task_no", lambda t: t["section_no"])
     walk([it for it in items if it["item_no"] is not None], "item", "item_no",
          lambda it: (it["task_id"], it["parent_sub_no"]))
     return scheme, diags

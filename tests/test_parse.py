@@ -339,3 +339,23 @@ def test_three_level_plan_through_the_build(tmp_path):
     assert cl["sub_no"].isna().sum() == 2 and len(cl) == 10     # 2 in the tasks' own text, 8 in items
     seg = frames["segments"]
     assert "".join(seg["text"]) == frames["documents"]["text"].iloc[0]
+
+
+def test_section_numbered_one_level_less_has_its_own_tasks():
+    # a provincial plan whose 保障措施 section numbers 1. directly under 三、, while 二、 has （一） tasks with 1. items
+    norm, s = _parse("一、总体要求\n坚持依法治理。\n二、重点任务\n（一）加大商标权保护力度\n1.以驰名商标为重点。\n"
+                     "（二）加强版权保护。开展专项行动。\n三、保障措施\n1.加强组织领导。\n2.强化督查考核。\n")
+    assert [(t["task_id"], t["marker"], t["title"]) for t in s.tasks] == [
+        ("t-02-01", "（一）", "加大商标权保护力度"), ("t-02-02", "（二）", "加强版权保护"),
+        ("t-03-01", "1.", "加强组织领导"), ("t-03-02", "2.", "强化督查考核")]
+    assert [(st["task_id"], st["title"]) for st in s.subtasks] == [("t-02-01", "以驰名商标为重点")]
+    assert [d.code for d in s.diagnostics] == []
+    _coverage_holds(norm, s)
+
+
+def test_continuous_tasks_with_a_section_numbered_one_level_less():
+    # （一）…（三） run through the plan; the last section's 1. 2. count on their own and are no numbering problem
+    _, s = _parse("一、甲\n（一）任务。内容。\n（二）任务。内容。\n二、乙\n（三）任务。内容。\n三、保障措施\n1.加强组织领导。\n"
+                  "2.强化督查考核。\n")
+    assert s.numbering == "continuous" and [d.code for d in s.diagnostics] == []
+    assert [t["task_id"] for t in s.tasks] == ["t-01-01", "t-01-02", "t-02-03", "t-03-01", "t-03-02"]
