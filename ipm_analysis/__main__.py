@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -100,6 +101,21 @@ def _add(args) -> int:
     return status
 
 
+def _interrupt_build(signum, frame) -> None:
+    """Ctrl-C during the build: kill the workers and end at once. Raising KeyboardInterrupt instead can land
+    inside multiprocessing's own bookkeeping (seen: a half-made Finalize object failing at exit, or an exit that
+    waits on the pool's threads); ending the process is safe because a build publishes all or nothing (the
+    generation switch is one rename, leftovers are removed by the next run) and the lock dies with the process."""
+    from .builder import kill_workers
+    from .store import committed
+
+    kill_workers()
+    sys.stderr.write("interrupted after the new tables were published\n" if committed else
+                     "interrupted; the previous tables are unchanged\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):  # `ipm-analysis build | head` ends quietly instead of with a traceback
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -138,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     from .builder import build
     from .store import BuildLocked
 
+    previous = signal.signal(signal.SIGINT, _interrupt_build)
     try:
         result = build(force=getattr(args, "force", False), jobs=getattr(args, "jobs", None),
                        csv=not getattr(args, "no_csv", False), wait=not getattr(args, "no_wait", False))
@@ -154,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: could not write the processed tables: {exc}; free disk space or fix permissions and "
               "run the build again (the previous tables are unchanged)", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
     _print_summary(result)
     if args.command == "report":
         return _report(args)

@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import yaml
 
-from . import config
+from . import config, grammar
 from .diagnostics import Diagnostic
-from .ingest import TASK_RE, Normalised
+from .grammar import ROLE_LABEL_RE, TASK_RE
+from .ingest import Normalised
 
-# Role verbs at the end of a clause part, longest first; the group name is the role.
-ROLE_RE = re.compile(
-    r"(?P<lead>(?:按职责分工)?(?:分别)?牵头(?:负责)?)$"
-    r"|(?P<participating>按职责分工(?:分别)?负责)$"
-    r"|(?P<responsible>(?:分别)?负责)$"
-)
+# Role verbs at the end of a clause part (data/plan_grammar.yaml `roles`); the group name is the role.
+ROLE_RE = re.compile(grammar.role_pattern())
 # ROLE_RE only matches the last ROLE_TAIL characters (its longest verb, 按职责分工分别牵头负责, and a final newline
 # that $ may precede): searching that tail finds the same match without trying every position of a long clause.
 ROLE_TAIL = 12
@@ -35,6 +32,7 @@ NAME_SEPARATORS = "、及"
 # (`等罚没部门`, `等领导小组成员单位`), which is kept as a generic row.
 ETC_RE = re.compile(r"等(?P<group>[^、]*)$")
 _BRACKET_RE = re.compile("[（）]")
+_INNER_LABEL_RE = re.compile(ROLE_LABEL_RE.pattern.lstrip("^"))
 
 
 @dataclass(frozen=True)
@@ -81,10 +79,10 @@ class AgencyTables:
 
 @functools.cache
 def load_agency_tables() -> AgencyTables:
-    """Read agencies.csv, agency_aliases.csv and generic_agencies.yaml once per process."""
+    """Read agencies.csv, agency_aliases.csv and the placeholders (generic_agencies.yaml) once per process."""
     agencies = pd.read_csv(config.data_path("agencies.csv"), comment="#", dtype=str, keep_default_na=False)
     aliases = pd.read_csv(config.data_path("agency_aliases.csv"), comment="#", dtype=str, keep_default_na=False)
-    with open(config.data_path("generic_agencies.yaml"), encoding="utf-8") as fh:
+    with open(config.data_path(grammar.placeholders_file()), encoding="utf-8") as fh:
         generic_doc = yaml.safe_load(fh)
     entries = generic_doc if isinstance(generic_doc, list) else generic_doc.get("generic", [])
     generic = tuple((e["name"], re.compile(e["pattern"])) for e in entries)
@@ -155,19 +153,41 @@ def _separator_re(separators: str) -> re.Pattern:
 
 def split_clause(content: str, tables: AgencyTables) -> list[tuple[str, str]]:
     """(name, role) pairs of one clause's content, in order; names as written."""
+    return [(name, role) for name, role, _ in split_clause_verbs(content, tables)]
+
+
+def split_clause_verbs(content: str, tables: AgencyTables) -> list[tuple[str, str, str | None]]:
+    """(name, role, verb) triples of one clause's content, in order; names and verbs as written (the verb is
+    None for ``unspecified``).
+
+    A role is named by a verb after the names (公安部牵头) or, in a task-division document, by a label before
+    them (牵头单位：公安部), which holds for the parts after it up to the next label.
+    """
     parts = []
-    for part in _split_top(content, PART_SEPARATORS):
+    label = None
+    for part in (p for chunk in _split_top(content, PART_SEPARATORS) for p in _split_labels(chunk)):
+        found = ROLE_LABEL_RE.match(part)
+        if found:
+            label = (found.lastgroup, found.group(found.lastgroup))
+            parts.append((part[found.end():], *label))
+            continue
         m = role_match(part)
-        role = m.lastgroup if m else None
-        parts.append((part[: m.start()] if m else part, role))
+        parts.append((part[: m.start()], m.lastgroup, m.group(0)) if m else (part, *(label or (None, None))))
     # A part without its own verb shares the verb of the next part that has one.
-    out: list[tuple[str, str]] = []
-    for i, (names, role) in enumerate(parts):
+    out: list[tuple[str, str, str | None]] = []
+    for i, (names, role, verb) in enumerate(parts):
         if role is None:
-            role = next((r for _, r in parts[i + 1:] if r), "unspecified")
+            role, verb = next(((r, v) for _, r, v in parts[i + 1:] if r), ("unspecified", None))
         for name in _split_names(names, tables):
-            out.append((name, role))
+            out.append((name, role, verb))
     return out
+
+
+def _split_labels(part: str) -> list[str]:
+    """A part holding several role labels (牵头单位：甲配合单位：乙, once the space between them is gone) split
+    before each label."""
+    cuts = [m.start() for m in _INNER_LABEL_RE.finditer(part) if m.start() > 0]
+    return [part[a:b] for a, b in zip([0] + cuts, cuts + [len(part)])]
 
 
 def _split_names(names: str, tables: AgencyTables) -> list[str]:
@@ -188,7 +208,7 @@ def _split_names(names: str, tables: AgencyTables) -> list[str]:
 def is_clause(content: str, tables: AgencyTables, scope: str) -> tuple[bool, bool]:
     """(is a responsibility clause, has a role verb). Verbless brackets count only if every name is known."""
     stripped = content.strip().rstrip("。")
-    if role_match(stripped):
+    if role_match(stripped) or ROLE_LABEL_RE.match(stripped):
         return True, True
     names = _split_names(stripped, tables)
     known = [n for n in names if tables.lookup(n, scope) is not None]
@@ -222,8 +242,10 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                     "warning", "unbalanced_bracket",
                     f"bracket {line[pos]!r} without its partner near {line[max(0, pos - 8):pos + 8]!r}; "
                     "a clause there is not read", norm.file, norm.raw_line_at(seg_start + pos), norm.doc_id))
-            for a, b in spans:
-                content = line[a + 1:b - 1]
+            found = [(a, b, line[a + 1:b - 1]) for a, b in spans]
+            if not spans and ROLE_LABEL_RE.match(line):  # a task-division line: 牵头单位：…；配合单位：…
+                found = [(0, len(line), line)]
+            for a, b, content in found:
                 ok, has_verb = is_clause(content, tables, scope)
                 if not ok:
                     continue
@@ -231,10 +253,12 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                 task_id = seg["task_id"]
                 clause_no = counters[task_id] = counters.get(task_id, 0) + 1
                 raw_line = norm.raw_line_at(start)
-                out.clauses.append(dict(doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no,
+                out.clauses.append(dict(doc_id=norm.doc_id, task_id=task_id, sub_no=seg["sub_no"],
+                                        clause_no=clause_no,
                                         raw=body[start:end], start=start, end=end, raw_line=raw_line,
                                         has_role_verb=has_verb))
-                for agency_no, (name, role) in enumerate(split_clause(content.rstrip("。"), tables), start=1):
+                for agency_no, (name, role, verb) in enumerate(split_clause_verbs(content.rstrip("。"), tables),
+                                                               start=1):
                     key = (name, scope, level)
                     fields = tables.resolved.get(key)
                     if fields is None:
@@ -242,7 +266,7 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                     agency, agency_full, agency_level, successor, is_generic, is_known = fields
                     out.agencies.append(dict(
                         agency_raw=name, agency=agency, agency_full=agency_full, level=agency_level,
-                        successor=successor, role=role, is_generic=is_generic, is_known=is_known,
+                        successor=successor, role=role, role_verb=verb, is_generic=is_generic, is_known=is_known,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
                     if not is_known and not is_generic:
                         if name not in unknown:  # the clause is quoted once, from the first mention

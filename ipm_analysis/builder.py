@@ -424,6 +424,7 @@ def _pool(jobs: int):
     generator closed) they are killed at once instead of finishing their parts; if the build itself is killed,
     each worker's parent-death signal or watcher ends it (``_watch_build``)."""
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_build, initargs=(os.getpid(),))
+    _LIVE_POOLS.append(pool)
     try:
         yield pool
     except BaseException:
@@ -431,12 +432,23 @@ def _pool(jobs: int):
             # the pool's feeder thread may still write to a killed worker's pipe: an error there, not a
             # SIGPIPE that kills the build before it can say why it stopped (the CLI sets SIGPIPE to default)
             signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            with contextlib.suppress(OSError):
-                proc.kill()
+        kill_workers()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        _LIVE_POOLS.remove(pool)
     pool.shutdown()
+
+
+_LIVE_POOLS: list[ProcessPoolExecutor] = []
+
+
+def kill_workers() -> None:
+    """Kill the worker processes of every pool of this build (safe from a signal handler: no locks taken)."""
+    for pool in list(_LIVE_POOLS):
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError, ValueError):
+                proc.kill()
 
 
 def _watch_build(build_pid: int) -> None:

@@ -21,8 +21,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import config
+from . import config, grammar
 from .diagnostics import Diagnostic, InputError
+from .grammar import NOTICE_TITLE_RE, SECTION_RE, TASK_RE, TERMINAL, TITLE_RE, cn_numeral  # noqa: F401 - re-exported
 from .readers import SUFFIXES, decode, read_bytes
 
 MANIFEST_COLUMNS = [
@@ -31,15 +32,6 @@ MANIFEST_COLUMNS = [
 ]
 SCRIPTS = ("zh-Hans", "zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
 LEVELS = ("national", "provincial", "municipal")
-
-CN_DIGITS = "零〇一二两三四五六七八九十百"
-SECTION_RE = re.compile(rf"^(?P<num>[{CN_DIGITS}]+)、(?P<title>[^。]*。?)$")
-# Task markers: （三）, the malformed 三十五） (opening bracket lost), and arabic （3）.
-TASK_RE = re.compile(rf"^(?P<open>（?)(?P<num>[{CN_DIGITS}]+|[0-9]+)）")
-TITLE_RE = re.compile(r"^(?P<year>\d{4})年.*工作要点$")
-NOTICE_TITLE_RE = re.compile(r"《(?P<title>\d{4}年[^》]*工作要点)》")
-# A paragraph ending in one of these is complete; anything else was cut by a page break.
-TERMINAL = tuple("。！？；：）」』”…")
 
 CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’《》〔〕【】"
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
@@ -303,11 +295,15 @@ def file_problem(name: str, raw_dir: Path, present: set[str] = frozenset()) -> s
 # Control characters other than tab, newline and form feed (a page break), and private-use characters (glyphs
 # a PDF converter could not map): damage, not text.
 _DAMAGE_RE = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+# A lone ASCII ? between two Han characters: what an encoder writes for a character its code page lacks (a
+# Chinese question mark is full width, ？, and ends a sentence rather than sitting inside a word).
+_LOST_CHAR_RE = re.compile(r"\?(?<=[\u3400-\u9fff]\?)(?=[\u3400-\u9fff])")
 
 
 def damage(text: str, file: str, script: str) -> list[Diagnostic]:
-    """Warnings, with file and line, for damage a decoder lets through: U+FFFD (characters lost by a conversion),
-    control and private-use characters, and traditional characters in a plan declared ``zh-Hans``."""
+    """Warnings, with file and line, for damage a decoder lets through: U+FFFD and a ``?`` inside a Chinese word
+    (characters lost by a conversion), control and private-use characters, and traditional characters in a plan
+    declared ``zh-Hans``."""
     diags = []
 
     def warn(code: str, at: int, what: str, count: int) -> None:
@@ -319,6 +315,11 @@ def damage(text: str, file: str, script: str) -> list[Diagnostic]:
     if "\ufffd" in text:
         warn("replacement_character", text.index("\ufffd"), "U+FFFD replacement character: a conversion lost "
              "characters here; take the text again from the original", text.count("\ufffd"))
+    lost = _LOST_CHAR_RE.search(text) if "?" in text else None
+    if lost:
+        warn("replacement_character", lost.start(), "'?' between Chinese characters: a conversion to another "
+             "encoding lost a character here; take the text again from the original",
+             len(_LOST_CHAR_RE.findall(text)))
     bad = _DAMAGE_RE.search(text)
     if bad:
         warn("damaged_character", bad.start(), f"control or private-use character U+{ord(bad.group(0)):04X} "
@@ -387,11 +388,7 @@ def _removal(doc_id: str, rule: str, raw_line: int, removed: str) -> dict:
 
 
 def _is_section(text: str) -> bool:
-    return bool(SECTION_RE.match(text)) and len(text) <= 60
-
-
-def _is_marker(text: str) -> bool:
-    return bool(TASK_RE.match(text)) or _is_section(text)
+    return grammar.is_section(text)
 
 
 def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
@@ -415,21 +412,29 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
         raise InputError(file, None, "script conversion changed the number of lines")
 
     # 3. whitespace, markdown heading marks, blank lines
+    #    A flattened copy's markers inside a line (preamble, 一、… and （一）… separated by spaces) start new
+    #    paragraphs first: the spaces that separate them are removed next to CJK text below.
     lines: list[Line] = []
-    for n, (raw, line) in enumerate(zip(raw_lines, converted), start=1):
-        squeezed = collapse_whitespace(line)
-        if squeezed != line:
-            if not squeezed:
-                if raw:
-                    removals.append(_removal(doc_id, "blank_line", n, raw))
-                continue
-            removals.append(_removal(doc_id, "whitespace", n, "".join(_REMOVED_SPACE_RE.findall(line))))
-        heading = _MD_HEADING_RE.match(squeezed)
-        if heading:
-            removals.append(_removal(doc_id, "markdown_heading", n, heading.group(0)))
-            squeezed = squeezed[heading.end():]
-        if squeezed:
-            lines.append(Line(squeezed, n))
+    splitter = grammar.FlatSplitter()
+    for n, (raw, whole) in enumerate(zip(raw_lines, converted), start=1):
+        cuts = splitter.breaks(whole)
+        for a, b in cuts:
+            removals.append(_removal(doc_id, "flattened_line_split", n, whole[a:b]))
+        starts, ends = [0] + [b for _, b in cuts], [a for a, _ in cuts] + [len(whole)]
+        for line in (whole[a:b] for a, b in zip(starts, ends)):
+            squeezed = collapse_whitespace(line)
+            if squeezed != line:
+                if not squeezed:
+                    if raw:
+                        removals.append(_removal(doc_id, "blank_line", n, raw))
+                    continue
+                removals.append(_removal(doc_id, "whitespace", n, "".join(_REMOVED_SPACE_RE.findall(line))))
+            heading = _MD_HEADING_RE.match(squeezed)
+            if heading:
+                removals.append(_removal(doc_id, "markdown_heading", n, heading.group(0)))
+                squeezed = squeezed[heading.end():]
+            if squeezed:
+                lines.append(Line(squeezed, n))
     full_text = "\n".join(l.text for l in lines)
 
     stated = rules["stated_counts_re"].search(full_text)
@@ -439,7 +444,7 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
     # 4. where the plan starts and ends
     first = next((i for i, l in enumerate(lines) if _is_section(l.text)), None)
     if first is None:
-        first = next((i for i, l in enumerate(lines) if TASK_RE.match(l.text)), None)
+        first = next((i for i, l in enumerate(lines) if grammar.marker_below_section(l.text)), None)
     if first is None:
         diags.append(Diagnostic(severity="warning", code="no_sections", file=file, line=None, doc_id=doc_id,
                                 message="no section heading (一、) or numbered task found; the whole text "
@@ -475,15 +480,17 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
         title = found or ""
         if not found:
             diags.append(Diagnostic(severity="warning", code="no_title", file=file, line=None, doc_id=doc_id,
-                                    message="no plan title (YYYY年…工作要点) found; documents.title is empty"))
+                                    message="no plan title (YYYY年…工作要点 or …任务分工) found; documents.title is empty"))
         body_lines = []
         rest = lines[start:end]
 
-    # 5. rejoin paragraphs that a page break cut (no terminal punctuation, next line not a heading or marker)
+    # 5. rejoin paragraphs that a page break cut (no terminal punctuation, not a heading printed without 。, next
+    #    line not opened by a marker of any level or a task division's role label 牵头单位：)
     for l in rest:
         prev = body_lines[-1] if body_lines and (title_at is None or len(body_lines) > 1) else None
         if prev is not None and not prev.text.endswith(TERMINAL) and not _is_section(prev.text) \
-                and not _is_marker(l.text):
+                and not grammar.is_heading_line(prev.text) and not grammar.is_marker_line(l.text) \
+                and not grammar.is_role_label_line(l.text):
             removals.append(_removal(doc_id, "page_break_join", l.raw_line, "\n"))
             body_lines[-1] = Line(prev.text + l.text, prev.raw_line,
                                   prev.pieces + ((len(prev.text), l.raw_line),))
@@ -533,27 +540,6 @@ def _first_content(lines: list[Line], first: int, rules: dict) -> int:
 
 def _cn_or_int(token: str) -> int:
     return int(token) if token.isdigit() else cn_numeral(token)
-
-
-def cn_numeral(token: str) -> int:
-    """Value of a Chinese numeral up to the hundreds: 三十五 → 35, 十 → 10, 一百零二 → 102."""
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-    if token.isdigit():
-        return int(token)
-    total, current = 0, 0
-    for ch in token:
-        if ch in digits:
-            current = digits[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {token!r}")
-    return total + current
 
 
 def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:

@@ -21,7 +21,10 @@ from . import config, provenance
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 200
-FIGURE_FORMATS = ("png", "svg", "pdf")
+# Every figure in every format unless IPM_ANALYSIS_FIGURE_FORMATS (e.g. "png") asks for fewer: the PDF's embedded
+# CJK font is subset by fontTools at ~0.7 s a figure, which the test of the whole report does not need to repeat
+# (the formats themselves are tested on a small figure).
+FIGURE_FORMATS = tuple(os.environ.get("IPM_ANALYSIS_FIGURE_FORMATS", "png,svg,pdf").split(","))
 
 
 @functools.cache
@@ -403,8 +406,8 @@ def keyness_bars(frame: pd.DataFrame, *, title: str, label: str = "token", alpha
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title)
     if risky.any():
-        fig.text(0.01, 0.0, "† 2020年台湾本地化版本的用词，计数可能源于转换 (Taiwan-localised copy)", fontsize=7,
-                 color="#555555")
+        fig.supxlabel("† 台湾本地化版本的用词，计数可能源于转换 / its count may come from a Taiwan-localised copy",
+                      fontsize=7, color="#555555", x=0.01, ha="left")   # laid out, never overlaps the axis label
     return fig
 
 

@@ -131,6 +131,10 @@ def build_lock(out_dir: Path, *, wait: bool = True, timeout: float | None = None
 # generations
 
 
+# generations this process has published: an interrupted build says whether its new tables are already in place
+committed: list[str] = []
+
+
 def publish(out_dir: Path, index: dict, *, csv: bool) -> None:
     """Make ``index`` (whose part files are complete) the current generation, with CSV copies of every table if
     ``csv``: written into a new generation directory, then ``current`` switched to it in one rename. A failure
@@ -144,6 +148,7 @@ def publish(out_dir: Path, index: dict, *, csv: bool) -> None:
         if csv:
             write_csv_files(out_dir, index, gen / "csv")
         _switch_link(out_dir / CURRENT, f"{GENERATIONS}/{gen.name}")  # the commit point
+        committed.append(gen.name)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise

@@ -152,3 +152,54 @@ def test_role_verbs_fit_the_searched_tail():
     for text in ("公安部、海关总署、最高人民法院、最高人民检察院按职责分工分别牵头负责", "公安部负责\n", "负责人", "牵头"):
         m, ref = role_match(text), ROLE_RE.search(text)
         assert (m and (m.span(), m.lastgroup)) == (ref and (ref.span(), ref.lastgroup))
+
+
+# Placeholders and verbs of other plans (issue 14): never agencies, and their verb is not part of their name.
+@pytest.mark.parametrize("content, expected", [
+    ("省版权局牵头，各部门共同负责", [("省版权局", "lead"), ("各部门", "responsible")]),
+    ("全国打击侵权假冒工作领导小组办公室牵头，全国打击侵权假冒工作领导小组各成员单位按职责分工负责",
+     [("全国打击侵权假冒工作领导小组办公室", "lead"), ("全国打击侵权假冒工作领导小组各成员单位", "participating")]),
+    ("领导小组各成员单位按职责分工负责", [("领导小组各成员单位", "participating")]),
+    ("省公安厅牵头，省文化厅、省经信委配合", [("省公安厅", "lead"), ("省文化厅", "participating"),
+                                               ("省经信委", "participating")]),
+    ("各地负责", [("各地", "responsible")]),
+])
+def test_other_plans_placeholders_and_verbs(tables, content, expected):
+    pairs = split_clause(content, tables)
+    assert pairs == expected
+    generic = {name for name, _ in pairs if tables.generic_name(name)}
+    assert generic == {n for n, _ in expected if n.startswith(("各", "全国打击侵权假冒工作领导小组各", "领导小组各"))}
+
+
+@pytest.mark.parametrize("content, expected", [
+    # task-division labels name the role before the agencies; a part without a label keeps the last one
+    ("牵头单位：省市场监管局；配合单位：省公安厅、省通信管理局",
+     [("省市场监管局", "lead"), ("省公安厅", "participating"), ("省通信管理局", "participating")]),
+    ("牵头单位：市公安局配合单位：市市场监管局", [("市公安局", "lead"), ("市市场监管局", "participating")]),
+    ("责任单位：省农业农村厅，省林业局", [("省农业农村厅", "responsible"), ("省林业局", "responsible")]),
+])
+def test_task_division_labels(tables, content, expected):
+    assert split_clause(content, tables) == expected
+
+
+@pytest.mark.parametrize("name, label", [
+    ("各有关部门", "各部门"), ("各成员单位", "领导小组各成员单位"), ("有关单位", "有关部门"), ("省直有关部门", "有关部门"),
+    ("各市（州）人民政府", "各地"), ("各县（市、区）打击侵权假冒工作领导小组", "各地领导小组"),
+    ("省市场监管局", None), ("各部门共同", None),
+])
+def test_local_placeholders(tables, name, label):
+    assert tables.generic_name(name) == label
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("各部门共同负责", [("各部门", "responsible", "共同负责")]),
+    ("甲局、乙局，丙局按职责分工负责", [("甲局", "participating", "按职责分工负责"), ("乙局", "participating", "按职责分工负责"),
+                                      ("丙局", "participating", "按职责分工负责")]),
+    ("牵头单位：省版权局；省公安厅", [("省版权局", "lead", "牵头单位"), ("省公安厅", "lead", "牵头单位")]),
+    ("市公安局、市工商局等罚没部门", [("市公安局", "unspecified", None), ("市工商局", "unspecified", None),
+                                    ("罚没部门", "unspecified", None)]),
+])
+def test_role_verbs_as_printed(tables, content, expected):
+    from ipm_analysis.agencies import split_clause_verbs
+
+    assert split_clause_verbs(content, tables) == expected

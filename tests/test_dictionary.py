@@ -84,6 +84,6 @@ def test_dictionary_chart_real(corpus, tmp_path, monkeypatch):
     out = dictionary.lookup(corpus.tokens)
     fig = plots.rates_by_plan(out, labels=selection.plan_label(corpus.documents), hue="category",
                               facet="dimension", title="政策工具与力度词（每万词）", note=dictionary.SOURCE_NOTE)
-    png, _ = plots.save_figure(fig, "policy_dictionary_by_plan")
+    png = plots.save_figure(fig, "policy_dictionary_by_plan")[0]
     assert png.stat().st_size > 10_000
     assert any("Vedung" in t.get_text() and "policy_dictionary.csv" in t.get_text() for t in fig.texts)

@@ -149,3 +149,23 @@ def test_fast_regexes_match_their_readable_form(fast, readable, alphabet):
         for chars in itertools.product(alphabet, repeat=n):
             text = "".join(chars)
             assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
+
+
+@pytest.mark.parametrize("raw, removed", [
+    ("一、治理\n（一）加強國際(jì)合作，會(huì )商機制。\n", ["(jì)", "(huì )"]),   # a space before the close
+    ("一、治理\n（一）加強國際 (jì)合作。\n", ["(jì)"]),                        # a space before the bracket
+])
+def test_pinyin_with_spaces_removed(raw, removed):
+    norm = normalise(raw, doc_id="x", file="x.txt", script="zh-Hant")
+    assert [r["removed"] for r in norm.removals if r["rule"] == "pinyin_annotation"] == removed
+    assert "(" not in norm.body and "（j" not in norm.body and "（h" not in norm.body
+    assert "加强国际合作" in norm.body
+
+
+def test_question_mark_inside_a_word_is_reported():
+    from ipm_analysis.ingest import damage
+
+    text = "一、加强知识产权保护\n（一）严厉打击侵权假冒违法犯?行为。是否到位?\n（二）加?执法协作。\n"
+    [diag] = damage(text, "x.txt", "zh-Hant")
+    assert (diag.code, diag.line) == ("replacement_character", 2)
+    assert "'?' between Chinese characters" in diag.message and "(2 in the file)" in diag.message

@@ -1,11 +1,18 @@
-"""ipm_analysis.tokenize: dictionary words stay whole; flags, not deletions; offsets trace back."""
+"""ipm_analysis.tokenize: dictionary words stay whole; flags, not deletions; offsets trace back; rjieba gives
+jieba's exact tokens."""
 from __future__ import annotations
 
+import random
+
+import jieba
 import pandas as pd
 import pytest
+import rjieba
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ipm_analysis import schemas
-from ipm_analysis.tokenize import tokenize_segments, tokenize_text
+from ipm_analysis.tokenize import cut, engine, rjieba_like, tokenize_segments, tokenize_text, tokenizer
 
 
 def _words(text):
@@ -143,3 +150,114 @@ def test_tokenize_segments_empty(hand_made):
 
 def test_tokenize_segments_deterministic(hand_made):
     pd.testing.assert_frame_equal(tokenize_segments(*hand_made), tokenize_segments(*hand_made))
+
+
+# ---- rjieba (the engine) against jieba (the reference) ----------------------------------------------------
+
+def _reference(text):
+    return tokenizer().lcut(text, HMM=False)
+
+
+def test_engine_equals_jieba_on_every_real_segment_and_document(corpus):
+    texts = corpus.segments["text"].tolist() + corpus.documents["text"].tolist()
+    assert len(texts) > 200
+    mismatched = [t[:40] for t in texts if cut(t) != _reference(t)]
+    assert mismatched == []
+
+
+# Pieces that exercise every branch of the cut: dictionary and forced words, digits and Latin (buffered into one
+# token with HMM off), jieba's word-run characters +#&._%-, full-width forms, whitespace of every kind (\r\n is
+# one token; \x1c is whitespace to Python only, \x85 to both), CJK extension and compatibility characters
+# (inside jieba-rs's word runs, outside jieba's), other scripts, emoji, private-use (the filler's characters).
+_PIECES = [
+    "知识产权", "侵权假冒", "打击", "市场监管总局", "剑网", "剑网行动", "2020年", "一、", "（一）", "，", "。", "；",
+    "“", "”", "、", "\n", "\r\n", "\r", " ", "\t", "\u3000", "\xa0", "\x1c", "\x85", "\u200b", "\ufeff",
+    "abc", "ABC", "iPhone", "3.5", "10%", "C++", "C#", "a-b", "a_b", "A&B", "x.y", "#", "&", "+", "-", "_", "%",
+    ".", "ＡＢＣ", "１２３", "㐀", "䶵", "\u9fd6", "\u9fff", "豈", "𠀀", "𪚥", "😀", "é", "ß", "Ω", "ж", "한국",
+    "かな", "カタカナ", "ー", "·", "—", "…", "《", "》", "\ue000", "\ue000\ue000", "γ射线", "γ", "射线", "0", "a",
+]
+
+
+def _generated(n: int, seed: int = 0) -> list[str]:
+    """Deterministic strings mixing dictionary words, the pieces above and long runs of either."""
+    rng = random.Random(seed)
+    words = sorted(w for w, f in tokenizer().FREQ.items() if f)
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, 30)):
+            r = rng.random()
+            piece = rng.choice(words) if r < 0.4 else rng.choice(_PIECES)
+            parts.append(piece * rng.randint(2, 60) if r > 0.9 else piece)
+        out.append("".join(parts))
+    return out
+
+
+def test_engine_equals_jieba_on_generated_text():
+    texts = _generated(3000)
+    mismatched = [t for t in texts if cut(t) != _reference(t)]
+    assert mismatched == []
+
+
+def test_engine_equals_jieba_on_long_text(corpus):
+    # one long string: the real plans joined, with runs of digits, Latin and whitespace between them
+    text = "  12345678901234567890 abcABC\r\n\r\n".join(corpus.documents["text"]) * 4
+    assert len(text) > 100_000 and cut(text) == _reference(text)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=8)), max_size=20).map("".join))
+def test_engine_equals_jieba_property(text):
+    assert cut(text) == _reference(text)
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\r\n", "γ射线",          # γ射线 is in jieba's dictionary, but jieba never yields it (γ ends a run)
+    "\ue000\ue000", "射线\ue000\ue000射线",  # the filler's characters are never a word
+    "a\ud800b知识产权",                 # a lone surrogate: cut by jieba, not Rust
+])
+def test_engine_edge_cases(text):
+    assert cut(text) == _reference(text)
+    assert "\ue000\ue000" not in cut(text)
+
+
+def test_engine_dictionary_matches_jieba():
+    """Every word jieba can produce is in rjieba's dictionary, including the forced words."""
+    rj = engine()
+    for word in ["知识产权", "市场监管总局", "剑网", "两法衔接", "线上净网线下清源"]:
+        assert rj.has_word(word)
+    assert not rj.has_word("γ射线")
+
+
+def test_engine_keeps_jiebas_total_frequency(tmp_path):
+    # 甲乙 is one word or 甲 + 乙 depending on the total: split iff freq(甲)·freq(乙)/freq(甲乙) = 10^6 > total.
+    # Adding 丙 again raises jieba's total by 10 and leaves its old 2·10^6 in it (about 2.002·10^6: whole);
+    # jieba-rs would replace it (2,011: split) unless the engine makes up the difference.
+    (tmp_path / "dict.txt").write_text("甲 1000\n乙 1000\n甲乙 1\n丙 2000000\n", encoding="utf-8")
+    tok = jieba.Tokenizer(str(tmp_path / "dict.txt"))
+    tok.tmp_dir = str(tmp_path)
+    tok.add_word("丙", freq=10)
+    assert tok.lcut("甲乙", HMM=False) == ["甲乙"]
+    assert rjieba_like(tok).cut("甲乙", False) == ["甲乙"]
+    bare = rjieba.Jieba.empty()
+    for word, freq in tok.FREQ.items():
+        if freq:
+            bare.add_word(word, freq, None)
+    assert bare.cut("甲乙", False) == ["甲", "乙"]  # what the filler prevents
+
+
+def test_engine_cache_holds_jiebas_dictionary(tmp_path, monkeypatch):
+    from ipm_analysis import tokenize
+
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    tokenize.engine.cache_clear()
+    try:
+        assert tokenize.engine().cut("开展“剑网2020”专项行动", False) == ["开展", "“", "剑网", "2020", "”", "专项", "行动"]
+        (path,) = (tmp_path / ".cache" / "jieba").glob("rjieba-*.pickle")
+        assert tokenize._read_entries(path) == tokenize._entries_like(tokenizer())
+        path.write_bytes(path.read_bytes()[:1000])  # cut short: rebuilt from jieba, not half-loaded
+        tokenize.engine.cache_clear()
+        assert tokenize.engine().has_word("市场监管总局")
+        assert tokenize._read_entries(path) == tokenize._entries_like(tokenizer())
+    finally:
+        tokenize.engine.cache_clear()

@@ -1,0 +1,215 @@
+"""The plan grammar: marker levels, numerals, title rules, role verbs and placeholders, read from
+``data/plan_grammar.yaml``. Ingest (page-break rejoin, flattened lines), parse (sections, tasks, items) and
+agencies (role verbs, placeholders) all read the structure of a plan through this module.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from . import config
+
+
+@functools.cache
+def load_grammar() -> dict:
+    """``plan_grammar.yaml`` as read (cached once per process)."""
+    with open(config.data_path("plan_grammar.yaml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+_G = load_grammar()
+_NUM = _G["numerals"]
+_DIGITS: dict[str, int] = {k: int(v) for k, v in _NUM["digits"].items()}
+_MULTIPLIERS: dict[str, int] = {k: int(v) for k, v in _NUM["multipliers"].items()}
+_CIRCLED = _NUM["circled"]
+CN_DIGITS = "".join(_DIGITS) + "".join(_MULTIPLIERS)
+
+LEVELS: tuple[str, ...] = tuple(level["name"] for level in _G["levels"])
+_LEVEL_RES = tuple(re.compile(level["marker"]) for level in _G["levels"])
+SECTION = 0  # index of the section level in LEVELS
+
+SECTION_MAX_CHARS = int(_G["titles"]["section_max_chars"])
+HEADING_MAX_CHARS = int(_G["titles"]["heading_max_chars"])
+_HEADING_STOPS = frozenset(_G["titles"]["heading_stops"])
+TERMINAL = tuple(_G["titles"]["terminal"])
+TITLE_RE = re.compile(_G["titles"]["plan_title"])
+NOTICE_TITLE_RE = re.compile(_G["titles"]["notice_title"])
+# A role label opening a part of a clause or a line (牵头单位：…); the group name is the role.
+ROLE_LABEL_RE = re.compile("^(?:" + "|".join(f"(?P<{role}>{'|'.join(map(re.escape, labels))})"
+                                             for role, labels in _G["role_labels"].items()) + ")：")
+
+SECTION_RE = re.compile(rf"^{_G['levels'][0]['marker']}(?P<title>[^。]*。?)$")
+# Task markers as read before the items level existed: （三）, the malformed 三十五） and arabic （3）. agencies uses
+# it to skip the bracket of a malformed marker.
+TASK_RE = re.compile(rf"^(?P<open>（?)(?P<num>[{CN_DIGITS}]+|[0-9]+)）")
+# Any marker below the section at a paragraph start: one named group per level (l1, l2, …).
+_BELOW_RE = re.compile("^(?:" + "|".join(f"(?P<l{i}>{rx.pattern})".replace("(?P<num>", f"(?P<n{i}>")
+                                          .replace("(?P<open>", f"(?P<o{i}>")
+                                          for i, rx in enumerate(_LEVEL_RES) if i != SECTION) + ")")
+_BELOW_AT_RE = re.compile(_BELOW_RE.pattern[1:])  # the same, matched at a position inside a line
+_HEADING_START_RE = re.compile(_G["flattened"]["heading_start"])
+_FLAT_TITLE_RE = re.compile(_G["flattened"]["title"])
+_SPACES_RE = re.compile(r"[ \t\u00a0\u3000]+")
+# Whitespace inside a line followed by a marker of any level (a flattened copy's paragraph breaks).
+# Led by the space itself (the lookbehind after it checks what precedes the run), so the regex engine skips to
+# spaces instead of trying every position of a long line.
+_SPACE = r"[ \t\u00a0\u3000]"
+_ANY_MARKER = "|".join(rx.pattern.replace("(?P<num>", "(?:").replace("(?P<open>", "(?:") for rx in _LEVEL_RES)
+_FLAT_RE = re.compile(rf"{_SPACE}(?<=\S{_SPACE}){_SPACE}*(?={_ANY_MARKER})")
+_LEADING_RE = re.compile(r"^[\s#]*")
+
+
+def cn_numeral(token: str) -> int:
+    """Value of a Chinese numeral up to the hundreds (三十五 → 35, 十 → 10, 一百零二 → 102), of arabic digits and
+    of a circled number (③ → 3)."""
+    if len(token) == 1 and token in _CIRCLED:  # before isdigit, which is true of ① too
+        return _CIRCLED.index(token) + 1
+    if token.isdigit():
+        return int(token)
+    total, current = 0, 0
+    for ch in token:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        elif ch in _MULTIPLIERS:
+            total += (current or 1) * _MULTIPLIERS[ch]
+            current = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {token!r}")
+    return total + current
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A numbering marker at the start of a paragraph."""
+
+    level: int        # index into LEVELS (0 = section)
+    number: int
+    text: str         # the marker as printed, e.g. （三）, 1.
+    end: int          # offset just after the marker
+    has_open: bool    # False for a bracket marker that lost its opening bracket (三十五）)
+
+
+def is_section(text: str) -> bool:
+    """A section heading line (一、…, short, nothing after its 。)."""
+    return len(text) <= SECTION_MAX_CHARS and bool(SECTION_RE.match(text))
+
+
+def marker_below_section(text: str, pos: int = 0) -> Marker | None:
+    """The marker of a level below the section that opens ``text`` (at ``pos``), if any; ``end`` is relative
+    to ``pos``."""
+    m = (_BELOW_RE if pos == 0 else _BELOW_AT_RE).match(text, pos)
+    if m is None:
+        return None
+    level = int(m.lastgroup[1:])
+    opened = m.groupdict().get(f"o{level}")
+    return Marker(level, cn_numeral(m.group(f"n{level}")), m.group(0), m.end() - pos,
+                  opened is None or bool(opened))
+
+
+def marker_at(text: str) -> Marker | None:
+    """The marker that opens a paragraph: a section heading line, else a marker of a deeper level."""
+    if is_section(text):
+        m = SECTION_RE.match(text)
+        return Marker(SECTION, cn_numeral(m.group("num")), text[: m.start("title")], m.start("title"), True)
+    return marker_below_section(text)
+
+
+def is_marker_line(text: str) -> bool:
+    """A paragraph opened by a marker of any level."""
+    return is_section(text) or _BELOW_RE.match(text) is not None
+
+
+def is_heading_line(text: str) -> bool:
+    """A marker line that is a heading without its 。 (（一）加大商标权保护力度): short, no sentence punctuation;
+    a page break never cut it, so nothing is glued to it."""
+    return len(text) <= HEADING_MAX_CHARS and marker_below_section(text) is not None \
+        and not _HEADING_STOPS.intersection(text)
+
+
+class FlatSplitter:
+    """Finds the paragraph breaks of a flattened copy, line by line through one document.
+
+    A marker inside a line starts a paragraph when whitespace precedes it, heading text follows it and it
+    continues its level's numbering: the next number of that level, or 1 after a marker of a shallower level.
+    The numbering seen so far (line starts included) is the splitter's state, so call ``breaks`` on every line
+    of a document in order. A plan title opening a line before any marker is cut off the text after it.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+        self.fresh: set[int] = set()
+        self.titled = False
+
+    def _see(self, mark: Marker) -> None:
+        self.last[mark.level] = mark.number
+        self.fresh.discard(mark.level)
+        self.fresh.update(i for i in range(mark.level + 1, len(LEVELS)))
+
+    def _continues(self, mark: Marker) -> bool:
+        return mark.number == self.last.get(mark.level, 0) + 1 or (mark.number == 1 and mark.level in self.fresh)
+
+    def breaks(self, line: str) -> list[tuple[int, int]]:
+        """(start, end) of the whitespace runs of ``line`` at which a new paragraph begins."""
+        lead = _LEADING_RE.match(line).end()
+        first = _first_marker(line, lead)
+        if first is not None:
+            self._see(first)
+        out = []
+        title = None if self.titled or self.last else _FLAT_TITLE_RE.match(line, lead)
+        if title:
+            self.titled = True
+            out.append(_SPACES_RE.match(line, title.end()).span())
+        for ws in _FLAT_RE.finditer(line, lead):
+            mark = _first_marker(line, ws.end())
+            if mark is None or not _HEADING_START_RE.match(line, ws.end() + mark.end) or not self._continues(mark):
+                continue
+            self._see(mark)
+            out.append((ws.start(), ws.end()))
+        return out
+
+
+def _first_marker(text: str, pos: int) -> Marker | None:
+    """The marker at ``pos`` of ``text`` (a section marker need not end the line here: the line is not split
+    yet); ``end`` is relative to ``pos``."""
+    m = _LEVEL_RES[SECTION].match(text, pos)
+    if m:
+        return Marker(SECTION, cn_numeral(m.group("num")), m.group(0), m.end() - pos, True)
+    return marker_below_section(text, pos)
+
+
+def strip_trailing_clause(title: str) -> str:
+    """A title without the responsibility clause it ends in (1.严厉打击商标侵权行为（省市场监管局负责） →
+    1.严厉打击商标侵权行为): a bracket at the end whose content ends in a role verb or opens with a role label."""
+    if not title.endswith("）"):
+        return title
+    depth = 0
+    for i in range(len(title) - 1, -1, -1):  # the bracket that the final ） closes (nested ones inside it)
+        depth += {"）": 1, "（": -1}.get(title[i], 0)
+        if depth == 0:
+            content = title[i + 1:-1]
+            if _ROLE_END_RE.search(content) or ROLE_LABEL_RE.match(content):
+                return title[:i]
+            return title
+    return title
+
+
+def role_pattern() -> str:
+    """The role-verb regex: one named group per role (``lead``, ``participating``, ``responsible``), each
+    anchored at the end of a clause part."""
+    return "|".join(f"(?P<{role}>(?:{'|'.join(verbs)}))$" for role, verbs in _G["roles"].items())
+
+
+def is_role_label_line(text: str) -> bool:
+    """A line of a task-division document naming the agencies of the task or item above it (牵头单位：…)."""
+    return ROLE_LABEL_RE.match(text) is not None
+
+
+def placeholders_file() -> str:
+    """Name of the reviewed placeholder file in ``data/``."""
+    return _G["placeholders"]
+
+
+_ROLE_END_RE = re.compile(role_pattern())
