@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from ipm_analysis import schemas
@@ -171,8 +172,10 @@ def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch):
     from ipm_analysis import builder
 
     monkeypatch.setattr(builder, "_TOKEN_BATCH", 3000)
-    tokens, counts = builder._tokens(corpus.segments, corpus.documents, corpus.clauses)
-    assert tokens.column("doc_id").num_chunks > 5
+    counts = {}
+    batches = list(builder._token_batches(corpus.segments, corpus.documents, corpus.clauses, counts))
+    assert len(batches) > 5
+    tokens = pa.concat_tables(batches)
     pd.testing.assert_frame_equal(tokens.to_pandas(), corpus.tokens)
     assert counts == corpus.documents.set_index("doc_id")["n_tokens"].to_dict()
 
