@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import json
 import os
@@ -76,34 +77,59 @@ def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]
     found = extract_clauses(norm, structure.segments, level=row["level"], jurisdiction=row["jurisdiction"])
     lap("agencies")
     meta = dict(year=int(row["year"]), jurisdiction=row["jurisdiction"])
+    for rec in structure.tasks + found.agencies:  # in place: copies would hold a large plan's rows twice
+        rec.update(meta)
     document = dict(
         doc_id=row["doc_id"], year=int(row["year"]), jurisdiction=row["jurisdiction"], level=row["level"],
         issuer=row["issuer"], issue_date=row["issue_date"] or None, source_form=row["source_form"],
         script=row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
         n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
         n_tokens=0, stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
-        original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+        original_file=row["original_file"], sha256=_file_sha256(path))
     return dict(
         documents=[document],
         segments=structure.segments,
         sections=structure.sections,
-        tasks=[t | meta for t in structure.tasks],
+        tasks=structure.tasks,
         subtasks=structure.subtasks,
         clauses=found.clauses,
-        task_agencies=[a | meta for a in found.agencies],
+        task_agencies=found.agencies,
         removals=norm.removals,
         diagnostics=[vars(d) for d in norm.diagnostics + structure.diagnostics + found.diagnostics],
     )
 
 
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as fh:  # in blocks: not a second copy of a large plan's bytes
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 # Characters of segments tokenised at a time: jieba's words (Python strings in lists) and the pandas frame made of
-# them cost ~400 bytes a token, for one batch only; a part of 128 ordinary plans is one batch.
-_TOKEN_BATCH = 1_000_000
+# them cost ~400 bytes a token (~200 bytes a character), for one batch only. A part of 128 ordinary plans
+# (~0.9 M characters) is four batches: no slower than one within this machine's noise (docs/benchmarks.md).
+_TOKEN_BATCH = 250_000
 # Characters of plan text whose records are made into tables, validated and written together: a part of 128
 # ordinary plans (~0.9 M characters) is one batch, so the per-batch costs (a frame, a pandera call per table) are
 # paid once a part, as before; a part of larger plans is made in several, so a worker holds the rows of about
 # this much text at a time (or of one plan, if it is larger).
 _BATCH_CHARS = 2_000_000
+
+
+def _return_freed_memory() -> None:
+    """Give the memory of freed Python objects back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+    glibc keeps it for later ``malloc`` calls, but Arrow allocates from its own pool: a large plan's records,
+    freed as each table is made, would otherwise stay resident beside the tables made from them."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
 
 
 class _BadRows(Exception):
@@ -155,20 +181,25 @@ def _batch_tables(records: list[dict[str, list[dict]]], rows: list[dict], lap=No
     lap = lap or _no_lap
     counts = [{name: len(recs[name]) for name in TABLES if recs.get(name)} for recs in records]
     ids = [recs["documents"][0]["doc_id"] if recs.get("documents") else None for recs in records]
+    large = sum(d["n_chars"] for recs in records for d in recs.get("documents", ())) >= _BATCH_CHARS
     made = {}
-    for name in TABLES:
-        if name != "tokens":
-            batch = [r for recs in records for r in recs.pop(name, ())]
-            if batch:
-                made[name] = schemas.records_table(name, batch)
-            del batch
+    # the tables of most rows first: their records, freed, make room for the next tables
+    for name in sorted((n for n in TABLES if n != "tokens"), key=lambda n: -sum(len(r.get(n, ())) for r in records)):
+        batch = [r for recs in records for r in recs.pop(name, ())]
+        if batch:
+            made[name] = schemas.records_table(name, batch)
+        del batch
+        if large:
+            _return_freed_memory()
     lap("frames")
     keep = {}  # the frames the tokeniser reads
     for name in list(made):
         frame = made[name].to_pandas()  # the schema's pandas metadata restores the dtypes
         schemas.validate(name, frame)  # checks, never changes the frame (no coercion)
-        if name in ("documents", "segments", "clauses"):
+        if name in ("segments", "clauses"):
             keep[name] = frame
+        elif name == "documents":  # not its text: a second copy of a large plan
+            keep[name] = frame[["doc_id", "year", "jurisdiction"]]
         del frame
         if name != "documents":
             yield name, made.pop(name)
@@ -225,16 +256,16 @@ def _write_part(pid: str, members: list, raw_dir: Path, out_dir: Path, *, lap, c
     pending: list[tuple[dict, str, dict]] = []  # consecutive new documents not written yet
     chars = processed = 0
 
-    def flush() -> None:
+    def flush(last: bool = False) -> None:
         nonlocal chars
         if pending:
-            docs.extend(_write_batch(pending, writers, lap, careful))
+            docs.extend(_write_batch(pending, writers, lap, careful, last))
             pending.clear()
             chars = 0
 
     try:
         old_files: dict[str, object] = {}
-        for row, key, reuse in members:
+        for i, (row, key, reuse) in enumerate(members):
             if reuse is None:
                 processed += 1
                 try:
@@ -243,8 +274,8 @@ def _write_part(pid: str, members: list, raw_dir: Path, out_dir: Path, *, lap, c
                     recs = _error_records(row, exc)
                 pending.append((row, key, recs))
                 chars += sum(d["n_chars"] for d in recs.get("documents", ()))
-                if careful or chars >= _BATCH_CHARS:
-                    flush()
+                if careful or chars >= _BATCH_CHARS or i == len(members) - 1:
+                    flush(last=i == len(members) - 1)
                 continue
             flush()  # the rows of each table stay in the order of the part's documents
             for name, n in reuse["rows"].items():
@@ -253,7 +284,6 @@ def _write_part(pid: str, members: list, raw_dir: Path, out_dir: Path, *, lap, c
                     old_files[file] = pq.read_table(out_dir / file, schema=schemas.arrow_schema(name))
                 writers[name].append(old_files[file].slice(reuse["offsets"][name], n))
             docs.append({"doc_id": row["doc_id"], "key": key, "status": reuse["status"], "rows": reuse["rows"]})
-        flush()
         old_files.clear()
         written = {}
         for name in TABLES:
@@ -268,10 +298,12 @@ def _write_part(pid: str, members: list, raw_dir: Path, out_dir: Path, *, lap, c
     return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, processed
 
 
-def _write_batch(pending: list[tuple[dict, str, dict]], writers: dict, lap, careful: bool) -> list[dict]:
+def _write_batch(pending: list[tuple[dict, str, dict]], writers: dict, lap, careful: bool, last: bool) -> list[dict]:
     """Append the tables of ``pending`` (consecutive new documents) to the part's writers; their index entries.
     Rows that break the schema raise ``_BadRows``, unless ``careful`` (one document, whose tables are then all
-    made before any is written, and replaced by its diagnostic if they fail)."""
+    made before any is written, and replaced by its diagnostic if they fail). The ``last`` batch of a part
+    closes each table's file as soon as its rows are in (before tokenising): nothing is then held but the
+    tokens' batch and row group."""
     rows: list[dict] = []
     tables = _batch_tables([recs for _, _, recs in pending], rows, lap)
     if careful:
@@ -283,6 +315,8 @@ def _write_batch(pending: list[tuple[dict, str, dict]], writers: dict, lap, care
             tables = list(_batch_tables([_error_records(row, exc)], rows, lap))
     for name, table in _raising_bad_rows(tables):
         writers[name].append(table)
+        if last and name != "tokens":
+            writers[name].close()
     return [{"doc_id": row["doc_id"], "key": key, "status": "ok" if "documents" in n else "error", "rows": n}
             for (row, key, _), n in zip(pending, rows)]
 

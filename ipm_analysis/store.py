@@ -220,8 +220,11 @@ class TableWriter:
         self._held_rows = 0
         self._stack: contextlib.ExitStack | None = None  # the open temp file, once a row group is written
         self._writer = self._fh = None
+        self._closed: tuple[dict | None] | None = None  # (the entry,) once closed
 
     def append(self, table) -> None:
+        if self._closed is not None:
+            raise ValueError(f"{self.rel}: appended to after close")
         if not table.num_rows:
             if not self._held:  # kept only for its schema: an empty table asked for is written empty
                 self._held.append(table)
@@ -234,7 +237,12 @@ class TableWriter:
 
     def close(self, *, empty: bool = False) -> dict | None:
         """Write what is held and put the file in place; its index entry (None if no rows were appended, unless
-        ``empty``: then an empty file is written)."""
+        ``empty``: then an empty file is written). Closing again gives the same entry."""
+        if self._closed is None:
+            self._closed = (self._close(empty),)
+        return self._closed[0]
+
+    def _close(self, empty: bool) -> dict | None:
         import pyarrow.parquet as pq
 
         if self._writer is None:
