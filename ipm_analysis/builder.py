@@ -146,6 +146,7 @@ def _token_batches(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.
 
     if segments.empty:
         return
+    segments = _cut_long_segments(segments)
     ends = np.cumsum(segments["text"].str.len().to_numpy(dtype="int64"))
     cuts = [0]
     while cuts[-1] < len(segments):  # at least one segment a batch, however long
@@ -164,6 +165,41 @@ def _token_batches(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.
         table = store.to_arrow("tokens", frame)
         del frame
         yield table
+
+
+# Where a long segment may be cut for tokenising: after one of these, which jieba never joins to the next character.
+_CUT_AFTER = "。；，、：）"
+
+
+def _cut_long_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    """``segments`` with every segment longer than ``_TOKEN_BATCH`` characters (a plan without line breaks is one
+    segment) cut into pieces of about that size, each a row of the same segment starting where it starts, so that
+    a batch is never much larger than ``_TOKEN_BATCH``. The tokens do not change: jieba cuts a text into blocks
+    of Han characters, letters and digits and splits what lies between them character by character (``\r\n``
+    apart), so a cut after a character outside such a block is a cut jieba makes anyway."""
+    import jieba
+
+    long = np.flatnonzero(segments["text"].str.len().to_numpy(dtype="int64") > _TOKEN_BATCH)
+    if not len(long):
+        return segments
+    pieces, done = [], 0
+    for i in long:
+        text, start = segments["text"].iat[i], int(segments["start"].iat[i])
+        cuts = [0]
+        while len(text) - cuts[-1] > _TOKEN_BATCH:
+            goal = cuts[-1] + _TOKEN_BATCH
+            at = max(text.rfind(c, cuts[-1] + 1, goal) for c in _CUT_AFTER) + 1
+            if at <= cuts[-1] + 1 or jieba.re_han_default.match(text[at - 1]):  # no place to cut: keep the rest whole
+                break
+            cuts.append(at)
+        cuts.append(len(text))
+        pieces.append(segments.iloc[done:i])
+        pieces.append(segments.iloc[[i] * (len(cuts) - 1)].assign(
+            text=pd.array([text[a:b] for a, b in zip(cuts, cuts[1:])], dtype="string"),
+            start=np.array(cuts[:-1], dtype="int64") + start))
+        done = i + 1
+    pieces.append(segments.iloc[done:])
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _batch_tables(records: list[dict[str, list[dict]]], rows: list[dict], lap=None):

@@ -167,11 +167,18 @@ def test_dependency_version_is_part_of_the_key(corpus, project_copy, tmp_path, m
     assert len(build(quiet=True).rebuilt) == 5 and build(quiet=True).up_to_date
 
 
-def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch):
-    """Tokenised a few segments at a time (as a very large plan is), the tokens table is the same."""
+@pytest.mark.parametrize("batch", [3000, 150])
+def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch, batch):
+    """Tokenised a few segments at a time (as a very large plan is), the tokens table is the same; so it is
+    with segments longer than a batch cut into pieces (as a plan without line breaks is)."""
     from ipm_analysis import builder
 
-    monkeypatch.setattr(builder, "_TOKEN_BATCH", 3000)
+    monkeypatch.setattr(builder, "_TOKEN_BATCH", batch)
+    if batch < 200:
+        cut = builder._cut_long_segments(corpus.segments)
+        assert len(cut) > len(corpus.segments) + 100 and cut["text"].str.len().max() < 400
+        whole = lambda f: f.groupby(["doc_id", "segment_no"], sort=False)["text"].sum().tolist()  # noqa: E731
+        assert whole(cut) == whole(corpus.segments)
     counts = {}
     batches = list(builder._token_batches(corpus.segments, corpus.documents, corpus.clauses, counts))
     assert len(batches) > 5
