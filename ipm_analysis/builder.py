@@ -220,7 +220,8 @@ def _batch_tables(records: list[dict[str, list[dict]]], rows: list[dict], lap=No
     large = sum(d["n_chars"] for recs in records for d in recs.get("documents", ())) >= _BATCH_CHARS
     made = {}
     # the tables of most rows first: their records, freed, make room for the next tables
-    for name in sorted((n for n in TABLES if n != "tokens"), key=lambda n: -sum(len(r.get(n, ())) for r in records)):
+    names = [n for n in TABLES if n != "tokens"]
+    for name in sorted(names, key=lambda n: -sum(len(recs.get(n, ())) for recs in records)):
         batch = [r for recs in records for r in recs.pop(name, ())]
         if batch:
             made[name] = schemas.records_table(name, batch)
