@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import json
 import os
@@ -76,88 +77,81 @@ def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]
     found = extract_clauses(norm, structure.segments, level=row["level"], jurisdiction=row["jurisdiction"])
     lap("agencies")
     meta = dict(year=int(row["year"]), jurisdiction=row["jurisdiction"])
+    for rec in structure.tasks + found.agencies:  # in place: copies would hold a large plan's rows twice
+        rec.update(meta)
     document = dict(
         doc_id=row["doc_id"], year=int(row["year"]), jurisdiction=row["jurisdiction"], level=row["level"],
         issuer=row["issuer"], issue_date=row["issue_date"] or None, source_form=row["source_form"],
         script=norm.script or row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
         n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
         n_tokens=0, stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
-        original_file=row["original_file"], sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+        original_file=row["original_file"], sha256=_file_sha256(path))
     return dict(
         documents=[document],
         segments=structure.segments,
         sections=structure.sections,
-        tasks=[t | meta for t in structure.tasks],
+        tasks=structure.tasks,
         subtasks=structure.subtasks,
         clauses=found.clauses,
-        task_agencies=[a | meta for a in found.agencies],
+        task_agencies=found.agencies,
         removals=norm.removals,
         diagnostics=[vars(d) for d in norm.diagnostics + structure.diagnostics + found.diagnostics],
     )
 
 
-def frames_of(records: list[dict[str, list[dict]]], lap=None) -> dict[str, pd.DataFrame]:
-    """Every table of several documents' records (``document_records``), tokens included, one frame per table.
-
-    Built for a batch, not per document: creating a frame, tokenising and converting cost a few milliseconds
-    a call whatever the number of rows, which is most of a document's non-jieba time when paid per document.
-    """
-    frames, arrow = _frames_and_tables(records, lap)
-    return frames | {"tokens": arrow["tokens"].to_pandas() if "tokens" in arrow else schemas.empty("tokens")}
-
-
-def _frames_and_tables(records: list[dict[str, list[dict]]], lap=None) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Every table but tokens as a frame, and as an Arrow table where it has rows (writing them then needs no
-    conversion back from pandas); tokens only as an Arrow table (``_tokens``), validated already."""
-    import pyarrow as pa
-
-    lap = lap or _no_lap
-    arrow, frames = {}, {}
-    for name in TABLES:
-        if name == "tokens":  # made from the segments below
-            continue
-        rows = [r for recs in records for r in recs.get(name, ())]
-        if rows:
-            arrow[name] = schemas.records_table(name, rows)
-            frames[name] = arrow[name].to_pandas()  # the schema's pandas metadata restores the dtypes
-        else:
-            frames[name] = schemas.empty(name)
-    lap("frames")
-    tokens, counts = _tokens(frames["segments"], frames["documents"], frames["clauses"])
-    if tokens is not None:
-        arrow["tokens"] = tokens
-        n_tokens = [counts.get(d, 0) for d in frames["documents"]["doc_id"].tolist()]
-        frames["documents"]["n_tokens"] = n_tokens
-        if "documents" in arrow:  # the same column in the Arrow table, not the whole table again from pandas
-            docs = arrow["documents"]
-            i = docs.schema.get_field_index("n_tokens")
-            arrow["documents"] = docs.set_column(i, docs.schema.field(i), pa.array(n_tokens, pa.int64()))
-    lap("tokenise")
-    return frames, arrow
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as fh:  # in blocks: not a second copy of a large plan's bytes
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 # Characters of segments tokenised at a time: jieba's words (Python strings in lists) and the pandas frame made of
-# them cost ~400 bytes a token, for one batch only; a part of 128 ordinary plans is one batch.
-_TOKEN_BATCH = 1_000_000
+# them cost ~400 bytes a token (~200 bytes a character), for one batch only. A part of 128 ordinary plans
+# (~0.9 M characters) is four batches: no slower than one within this machine's noise (docs/benchmarks.md).
+_TOKEN_BATCH = 250_000
+# Characters of plan text whose records are made into tables, validated and written together: a part of 128
+# ordinary plans (~0.9 M characters) is one batch, so the per-batch costs (a frame, a pandera call per table) are
+# paid once a part, as before; a part of larger plans is made in several, so a worker holds the rows of about
+# this much text at a time (or of one plan, if it is larger).
+_BATCH_CHARS = 2_000_000
 
 
-def _tokens(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.DataFrame):
-    """The tokens table of ``segments`` as a validated Arrow table (None if there are none) and each
-    document's token count, tokenised ``_TOKEN_BATCH`` characters of whole segments at a time, so that a very
-    large plan never holds all its tokens as Python objects. jieba cuts each segment on its own, so the batches
-    change nothing but the positions, which continue from one batch to the next."""
-    import pyarrow as pa
+def _return_freed_memory() -> None:
+    """Give the memory of freed Python objects back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+    glibc keeps it for later ``malloc`` calls, but Arrow allocates from its own pool: a large plan's records,
+    freed as each table is made, would otherwise stay resident beside the tables made from them."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+class _BadRows(Exception):
+    """A document's rows broke the schema (a bug, not bad input): the part is made again one document at a
+    time to name it."""
+
+
+def _token_batches(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.DataFrame, counts: dict):
+    """The tokens table of ``segments`` as validated Arrow tables, ``_TOKEN_BATCH`` characters of whole segments
+    at a time, so that a very large plan never holds all its tokens; ``counts`` (doc_id → tokens) is updated as
+    each batch is made. jieba cuts each segment on its own, so the batches change nothing but the positions,
+    which continue from one batch to the next."""
     from .tokenize import tokenize_segments
 
     if segments.empty:
-        return None, {}
+        return
+    segments = _cut_long_segments(segments)
     ends = np.cumsum(segments["text"].str.len().to_numpy(dtype="int64"))
     cuts = [0]
     while cuts[-1] < len(segments):  # at least one segment a batch, however long
         done = ends[cuts[-1] - 1] if cuts[-1] else 0
         cuts.append(max(cuts[-1] + 1, int(np.searchsorted(ends, done + _TOKEN_BATCH, "right"))))
-    pieces, counts = [], {}
     for a, b in zip(cuts, cuts[1:]):
         frame = tokenize_segments(segments.iloc[a:b], documents, clauses)
         if not len(frame):
@@ -168,14 +162,100 @@ def _tokens(segments: pd.DataFrame, documents: pd.DataFrame, clauses: pd.DataFra
         for doc, n in frame["doc_id"].value_counts(sort=False).items():
             counts[doc] = counts.get(doc, 0) + int(n)
         schemas.validate("tokens", frame)
-        pieces.append(store.to_arrow("tokens", frame))
+        table = store.to_arrow("tokens", frame)
         del frame
-    return (pa.concat_tables(pieces) if pieces else None), counts
+        yield table
 
 
-def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
-    """All tables of one document (pure apart from reading its raw file). Bad input → InputError."""
-    return frames_of([document_records(row, raw_dir, lap)], lap)
+# Where a long segment may be cut for tokenising: after one of these, which jieba never joins to the next character.
+_CUT_AFTER = "。；，、：）"
+
+
+def _cut_long_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    """``segments`` with every segment longer than ``_TOKEN_BATCH`` characters (a plan without line breaks is one
+    segment) cut into pieces of about that size, each a row of the same segment starting where it starts, so that
+    a batch is never much larger than ``_TOKEN_BATCH``. The tokens do not change: jieba cuts a text into blocks
+    of Han characters, letters and digits and splits what lies between them character by character (``\r\n``
+    apart), so a cut after a character outside such a block is a cut jieba makes anyway."""
+    import jieba
+
+    long = np.flatnonzero(segments["text"].str.len().to_numpy(dtype="int64") > _TOKEN_BATCH)
+    if not len(long):
+        return segments
+    pieces, done = [], 0
+    for i in long:
+        text, start = segments["text"].iat[i], int(segments["start"].iat[i])
+        cuts = [0]
+        while len(text) - cuts[-1] > _TOKEN_BATCH:
+            goal = cuts[-1] + _TOKEN_BATCH
+            at = max(text.rfind(c, cuts[-1] + 1, goal) for c in _CUT_AFTER) + 1
+            if at <= cuts[-1] + 1 or jieba.re_han_default.match(text[at - 1]):  # no place to cut: keep the rest whole
+                break
+            cuts.append(at)
+        cuts.append(len(text))
+        pieces.append(segments.iloc[done:i])
+        pieces.append(segments.iloc[[i] * (len(cuts) - 1)].assign(
+            text=pd.array([text[a:b] for a, b in zip(cuts, cuts[1:])], dtype="string"),
+            start=np.array(cuts[:-1], dtype="int64") + start))
+        done = i + 1
+    pieces.append(segments.iloc[done:])
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _batch_tables(records: list[dict[str, list[dict]]], rows: list[dict], lap=None):
+    """Yield ``(table name, validated Arrow table)`` for several documents' records (``document_records``), in
+    the documents' order within each table: every table but tokens and documents once, then the tokens in
+    batches as they are made, then documents (whose ``n_tokens`` the tokens give). Then append to ``rows`` each
+    document's row count per table (the tables where it has rows).
+
+    Consumes ``records``: each table's records are removed from them as soon as its Arrow table is made, so that
+    a very large plan's rows are never held as Python objects and as tables at once. One frame, one pandera call
+    and one conversion per table for the whole batch: per document they would cost a few milliseconds each.
+    """
+    import pyarrow as pa
+
+    lap = lap or _no_lap
+    counts = [{name: len(recs[name]) for name in TABLES if recs.get(name)} for recs in records]
+    ids = [recs["documents"][0]["doc_id"] if recs.get("documents") else None for recs in records]
+    large = sum(d["n_chars"] for recs in records for d in recs.get("documents", ())) >= _BATCH_CHARS
+    made = {}
+    # the tables of most rows first: their records, freed, make room for the next tables
+    names = [n for n in TABLES if n != "tokens"]
+    for name in sorted(names, key=lambda n: -sum(len(recs.get(n, ())) for recs in records)):
+        batch = [r for recs in records for r in recs.pop(name, ())]
+        if batch:
+            made[name] = schemas.records_table(name, batch)
+        del batch
+        if large:
+            _return_freed_memory()
+    lap("frames")
+    keep = {}  # the frames the tokeniser reads
+    for name in list(made):
+        frame = made[name].to_pandas()  # the schema's pandas metadata restores the dtypes
+        schemas.validate(name, frame)  # checks, never changes the frame (no coercion)
+        if name in ("segments", "clauses"):
+            keep[name] = frame
+        elif name == "documents":  # not its text: a second copy of a large plan
+            keep[name] = frame[["doc_id", "year", "jurisdiction"]]
+        del frame
+        if name != "documents":
+            yield name, made.pop(name)
+    lap("validate")
+    n_tokens: dict[str, int] = {}
+    if "segments" in keep:
+        yield from (("tokens", t) for t in _token_batches(keep.pop("segments"), keep["documents"],
+                                                          keep.pop("clauses", None), n_tokens))
+    keep.clear()
+    lap("tokenise")
+    if "documents" in made:
+        docs = made.pop("documents")
+        i = docs.schema.get_field_index("n_tokens")
+        values = pa.array([n_tokens.get(d, 0) for d in docs.column("doc_id").to_pylist()], pa.int64())
+        yield "documents", docs.set_column(i, docs.schema.field(i), values)
+    for doc_id, doc_counts in zip(ids, counts):
+        if n_tokens.get(doc_id):
+            doc_counts["tokens"] = n_tokens[doc_id]
+    rows.extend(counts)
 
 
 def _error_records(row: dict, error: Exception) -> dict[str, list[dict]]:
@@ -188,90 +268,107 @@ def _error_records(row: dict, error: Exception) -> dict[str, list[dict]]:
     return {"diagnostics": [vars(diag)]}
 
 
-def _checked(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple[dict, dict[str, dict]]:
-    """Documents' records → validated Arrow tables, with one frame, one pandera call and one conversion per
-    table for the whole batch: the batch's tables, and each document's tables as Arrow slices of them (only
-    those where it has rows)."""
-    lap = lap or _no_lap
-    frames, arrow = _frames_and_tables([recs for _, recs in built], lap)
-    n_tokens = dict(zip(frames["documents"]["doc_id"].tolist(), frames["documents"]["n_tokens"].tolist()))
-    out: dict[str, dict] = {row["doc_id"]: {} for row, _ in built}
-    whole = {}
-    for name in TABLES:
-        if name == "tokens":  # validated batch by batch as it was made
-            if "tokens" not in arrow:
-                continue
-        elif frames[name].empty:
-            continue
-        else:
-            schemas.validate(name, frames[name])  # checks, never changes the frame (no coercion)
-        table = whole[name] = arrow[name] if name in arrow else store.to_arrow(name, frames[name])
-        offset = 0
-        for row, recs in built:
-            n = n_tokens.get(row["doc_id"], 0) if name == "tokens" else len(recs.get(name, ()))
-            if n:
-                out[row["doc_id"]][name] = table.slice(offset, n)
-                offset += n
-        if offset != table.num_rows:  # pragma: no cover - would mean a document's rows were miscounted
-            raise AssertionError(f"{name}: documents' rows add up to {offset}, the table has {table.num_rows}")
-    lap("validate")
-    return whole, out
-
-
-def _validated(built: list[tuple[dict, dict[str, list[dict]]]], lap=None) -> tuple[dict, dict[str, dict]]:
-    """``_checked`` for a batch; if the batch fails, find the documents at fault one by one and replace each by
-    its ``internal_error`` diagnostic (a bug, not bad input: the document's rows broke the schema). The batch's
-    tables are then not returned (only the documents' slices)."""
-    try:
-        return _checked(built, lap)
-    except Exception:  # noqa: BLE001 - rare: redo one by one to name the document
-        out = {}
-        for row, recs in built:
-            try:
-                out.update(_checked([(row, recs)])[1])
-            except Exception as exc:  # noqa: BLE001
-                out.update(_checked([(row, _error_records(row, exc))])[1])
-        return {}, out
-
-
 def _build_part(args, lap=None) -> tuple[dict, list[dict], int]:
     """Build one part (in a worker): process its new or changed documents, copy the others' rows from their
     old part files, write one file per table. Returns the part's index entry, its documents' entries and the
-    number of documents processed. ``lap`` as in ``document_records``, plus frames, tokenise, validate, write."""
+    number of documents processed. ``lap`` as in ``document_records``, plus frames, validate, tokenise, write.
+
+    Each table's file is written as its rows are made (``store.TableWriter``), in batches of documents
+    (``_BATCH_CHARS``) and, for tokens, of segments (``_TOKEN_BATCH``): a worker holds one batch's rows and at
+    most one row group of tokens, not the part's tables. If a batch's rows break the schema (a bug), the part is
+    made again one document at a time, each document's tables held until they all pass, and a document at fault
+    is replaced by its ``internal_error`` diagnostic.
+    """
+    try:
+        return _write_part(*args, lap=lap, careful=False)
+    except _BadRows:
+        return _write_part(*args, lap=lap, careful=True)
+
+
+def _write_part(pid: str, members: list, raw_dir: Path, out_dir: Path, *, lap, careful: bool):
     import pyarrow.parquet as pq
 
-    pid, members, raw_dir, out_dir = args
-    built = []
-    for row, key, reuse in members:
-        if reuse is None:
-            try:
-                built.append((row, document_records(row, raw_dir, lap)))
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
-                built.append((row, _error_records(row, exc)))
-    whole, new = _validated(built, lap)
-    old_files: dict[str, object] = {}
-    pieces: dict[str, list] = {name: [] for name in TABLES}
-    docs = []
-    for row, key, reuse in members:
-        if reuse is None:
-            tables = new[row["doc_id"]]
-            entry = {"status": "ok" if "documents" in tables else "error",
-                     "rows": {n: t.num_rows for n, t in tables.items()}}
-        else:
-            entry, tables = {"status": reuse["status"], "rows": reuse["rows"]}, {}
+    writers = {name: store.TableWriter(out_dir, name, f"part-{pid}") for name in TABLES}
+    docs: list[dict] = []
+    pending: list[tuple[dict, str, dict]] = []  # consecutive new documents not written yet
+    chars = processed = 0
+
+    def flush(last: bool = False) -> None:
+        nonlocal chars
+        if pending:
+            docs.extend(_write_batch(pending, writers, lap, careful, last))
+            pending.clear()
+            chars = 0
+
+    try:
+        old_files: dict[str, object] = {}
+        for i, (row, key, reuse) in enumerate(members):
+            if reuse is None:
+                processed += 1
+                try:
+                    recs = document_records(row, raw_dir, lap)
+                except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic row naming the file
+                    recs = _error_records(row, exc)
+                pending.append((row, key, recs))
+                chars += sum(d["n_chars"] for d in recs.get("documents", ()))
+                if careful or chars >= _BATCH_CHARS or i == len(members) - 1:
+                    flush(last=i == len(members) - 1)
+                continue
+            flush()  # the rows of each table stay in the order of the part's documents
             for name, n in reuse["rows"].items():
                 file = reuse["files"][name]
                 if file not in old_files:
                     old_files[file] = pq.read_table(out_dir / file, schema=schemas.arrow_schema(name))
-                tables[name] = old_files[file].slice(reuse["offsets"][name], n)
-        for name, table in tables.items():
-            pieces[name].append(table)
-        docs.append({"doc_id": row["doc_id"], "key": key, **entry})
-    if whole and len(built) == len(members):  # every document is new: its tables are the batch's, in one piece
-        pieces = {name: [whole[name]] if name in whole else [] for name in TABLES}
-    written = {name: store.write_table(out_dir, name, f"part-{pid}", pieces[name]) for name in TABLES if pieces[name]}
-    (lap or _no_lap)("write")
-    return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, len(built)
+                writers[name].append(old_files[file].slice(reuse["offsets"][name], n))
+            docs.append({"doc_id": row["doc_id"], "key": key, "status": reuse["status"], "rows": reuse["rows"]})
+        old_files.clear()
+        written = {}
+        for name in TABLES:
+            entry = writers[name].close()
+            if entry:
+                written[name] = entry
+        (lap or _no_lap)("write")
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    return {"id": pid, "docs": [d["doc_id"] for d in docs], "tables": written}, docs, processed
+
+
+def _write_batch(pending: list[tuple[dict, str, dict]], writers: dict, lap, careful: bool, last: bool) -> list[dict]:
+    """Append the tables of ``pending`` (consecutive new documents) to the part's writers; their index entries.
+    Rows that break the schema raise ``_BadRows``, unless ``careful`` (one document, whose tables are then all
+    made before any is written, and replaced by its diagnostic if they fail). The ``last`` batch of a part
+    closes each table's file as soon as its rows are in (before tokenising): nothing is then held but the
+    tokens' batch and row group."""
+    rows: list[dict] = []
+    tables = _batch_tables([recs for _, _, recs in pending], rows, lap)
+    if careful:
+        (row, _, _), = pending
+        try:
+            tables = list(tables)
+        except Exception as exc:  # noqa: BLE001
+            rows = []
+            tables = list(_batch_tables([_error_records(row, exc)], rows, lap))
+    for name, table in _raising_bad_rows(tables):
+        writers[name].append(table)
+        if last and name != "tokens":
+            writers[name].close()
+    return [{"doc_id": row["doc_id"], "key": key, "status": "ok" if "documents" in n else "error", "rows": n}
+            for (row, key, _), n in zip(pending, rows)]
+
+
+def _raising_bad_rows(tables):
+    """``tables``, any error in making them raised as ``_BadRows`` (errors in writing them are not caught)."""
+    it = iter(tables)
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001
+            raise _BadRows(f"{type(exc).__name__}: {exc}") from exc
+        yield item
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -125,6 +125,9 @@ def conform(name: str, records) -> pd.DataFrame:
     return records_table(name, records).to_pandas()  # the schema's pandas metadata restores the dtypes
 
 
+_RECORDS_AT_ONCE = 1 << 16
+
+
 def records_table(name: str, records: list[dict]) -> pyarrow.Table:
     """Records (list of dicts; a missing key is a missing value) → Arrow table with the table's schema.
 
@@ -132,6 +135,9 @@ def records_table(name: str, records: list[dict]) -> pyarrow.Table:
     the records in Python, and the build writes the Arrow table as it is (docs/benchmarks.md). A value of the
     wrong type (a number in a text column) raises instead of being converted.
     """
+    if len(records) > _RECORDS_AT_ONCE:  # in slices: from_pylist first makes a Python list of every column
+        return pyarrow.concat_tables([records_table(name, records[i:i + _RECORDS_AT_ONCE])
+                                      for i in range(0, len(records), _RECORDS_AT_ONCE)])
     schema = arrow_schema(name)
     try:
         return pyarrow.Table.from_pylist(records, schema=schema)

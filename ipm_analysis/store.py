@@ -197,25 +197,113 @@ def to_arrow(name: str, frame: pd.DataFrame):
 
 def write_table(out_dir: Path, name: str, stem: str, pieces: list) -> dict:
     """Write Arrow tables, one after the other, as ``<table>/<stem>.parquet``; return its index entry."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    writer = TableWriter(out_dir, name, stem)
+    try:
+        for piece in pieces:
+            writer.append(piece)
+        return writer.close(empty=True)
+    except BaseException:
+        writer.abort()
+        raise
 
-    table = pa.concat_tables(pieces)
-    rel = f"{name}/{stem}.parquet"
-    delta = _DELTA.get(name, ())
-    options = dict(write_statistics=[c for c in _STATISTICS if c in table.column_names],
-                   use_dictionary=[c for c in table.column_names if c not in delta],
-                   column_encoding=dict.fromkeys(delta, "DELTA_BINARY_PACKED"))
-    with atomic_file(out_dir / rel) as fh:
-        if table.num_rows <= ROW_GROUP:
+
+class TableWriter:
+    """One table's Parquet file, written as its pieces (Arrow tables) arrive, so that a part never holds more
+    than one row group of a table it has already made.
+
+    The file's bytes are those of writing all the pieces as one table, whatever their sizes: a table of up to one
+    row group (``ROW_GROUP`` rows) is held and written whole at ``close`` (``pq.write_table``); past that, each
+    row group of exactly ``ROW_GROUP`` rows is written, made contiguous, as soon as it is complete. The file
+    appears (temp file + rename) only at ``close``; ``abort`` removes what was written.
+    """
+
+    def __init__(self, out_dir: Path, name: str, stem: str):
+        self.path, self.rel = out_dir / f"{name}/{stem}.parquet", f"{name}/{stem}.parquet"
+        self._delta = _DELTA.get(name, ())
+        self.rows = 0
+        self._held: list = []  # appended tables not written yet (fewer than ROW_GROUP rows, but for the last)
+        self._held_rows = 0
+        self._stack: contextlib.ExitStack | None = None  # the open temp file, once a row group is written
+        self._writer = self._fh = None
+        self._closed: tuple[dict | None] | None = None  # (the entry,) once closed
+
+    def append(self, table) -> None:
+        if self._closed is not None:
+            raise ValueError(f"{self.rel}: appended to after close")
+        if not table.num_rows:
+            if not self._held:  # kept only for its schema: an empty table asked for is written empty
+                self._held.append(table)
+            return
+        self._held.append(table)
+        self._held_rows += table.num_rows
+        self.rows += table.num_rows
+        while self._held_rows > ROW_GROUP:
+            self._write_group(ROW_GROUP)
+
+    def close(self, *, empty: bool = False) -> dict | None:
+        """Write what is held and put the file in place; its index entry (None if no rows were appended, unless
+        ``empty``: then an empty file is written). Closing again gives the same entry."""
+        if self._closed is None:
+            self._closed = (self._close(empty),)
+        return self._closed[0]
+
+    def _close(self, empty: bool) -> dict | None:
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            if not self.rows and not empty:
+                self._held = []
+                return None
+            table = _concat(self._held).combine_chunks()
+            self._held, self._held_rows = [], 0
             # one contiguous table: the file's bytes then depend only on the rows, not on where they came from
-            pq.write_table(table.combine_chunks(), fh, **options)
-        else:  # a very large plan: one row group at a time made contiguous, not a second copy of the whole
-            with pq.ParquetWriter(fh, table.schema, **options) as writer:
-                for start in range(0, table.num_rows, ROW_GROUP):
-                    writer.write_table(table.slice(start, ROW_GROUP).combine_chunks())
-        size = fh.tell()
-    return {"file": rel, "rows": table.num_rows, "bytes": size}
+            with atomic_file(self.path) as fh:
+                pq.write_table(table, fh, **self._options(table.schema))
+                size = fh.tell()
+            del table
+        else:
+            if self._held_rows:
+                self._write_group(self._held_rows)
+            self._writer.close()
+            size = self._fh.tell()
+            stack, self._stack, self._writer, self._fh = self._stack, None, None, None
+            stack.close()  # the temp file renamed into place
+        return {"file": self.rel, "rows": self.rows, "bytes": size}
+
+    def abort(self) -> None:
+        """Drop what is held and remove the temp file, if any (never raises)."""
+        self._held, self._held_rows = [], 0
+        stack, self._stack, writer, self._writer, self._fh = self._stack, None, self._writer, None, None
+        if stack is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+            error = RuntimeError("aborted")
+            with contextlib.suppress(Exception):
+                stack.__exit__(type(error), error, None)  # atomic_file removes its temp file
+
+    def _write_group(self, n: int) -> None:
+        import pyarrow.parquet as pq
+
+        held = _concat(self._held)
+        if self._writer is None:
+            self._stack = contextlib.ExitStack()
+            self._fh = self._stack.enter_context(atomic_file(self.path))
+            self._writer = pq.ParquetWriter(self._fh, held.schema, **self._options(held.schema))
+        self._writer.write_table(held.slice(0, n).combine_chunks())
+        rest = held.slice(n)
+        self._held, self._held_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+
+    def _options(self, schema) -> dict:
+        return dict(write_statistics=[c for c in _STATISTICS if c in schema.names],
+                    use_dictionary=[c for c in schema.names if c not in self._delta],
+                    column_encoding=dict.fromkeys(self._delta, "DELTA_BINARY_PACKED"))
+
+
+def _concat(tables: list):
+    import pyarrow as pa
+
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def read_index(out_dir: Path) -> dict | None:

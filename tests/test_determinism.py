@@ -297,3 +297,31 @@ def test_a_failed_document_keeps_its_diagnostic_when_its_part_is_rebuilt(built):
     diags = result.corpus.diagnostics.query("doc_id == '2019_empty'")
     assert diags[["severity", "code"]].values.tolist() == [["error", "unreadable_document"]]
     assert "2019_empty" not in set(result.corpus.documents["doc_id"])
+
+
+def test_files_do_not_depend_on_batches(tmp_path, monkeypatch):
+    """Every document its own batch, tokens made a few segments at a time and row groups of 4,000 rows (the
+    tokens span four, as a very large plan's do): the same files as one batch of everything, which are the
+    same tables as the default build's."""
+    from ipm_analysis import store
+
+    monkeypatch.setattr(store, "ROW_GROUP", 4000)
+    files = {}
+    for name, batch_chars, token_batch in (("one", builder._BATCH_CHARS, builder._TOKEN_BATCH),
+                                           ("many", 1, 3000)):
+        root = make_root(tmp_path / name)
+        monkeypatch.setattr(builder, "_BATCH_CHARS", batch_chars)
+        monkeypatch.setattr(builder, "_TOKEN_BATCH", token_batch)
+        monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(root))
+        corpus = build(force=True, quiet=True).corpus
+        files[name] = processed_bytes(root)
+    assert files["one"] == files["many"]
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(corpus.files("tokens")[0]).num_row_groups == 4
+    monkeypatch.undo()
+    default = make_root(tmp_path / "default")
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(default))
+    reference = build(force=True, quiet=True).corpus
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(corpus, name), getattr(reference, name))

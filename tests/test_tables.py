@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from ipm_analysis import schemas
@@ -166,13 +167,22 @@ def test_dependency_version_is_part_of_the_key(corpus, project_copy, tmp_path, m
     assert len(build(quiet=True).rebuilt) == 5 and build(quiet=True).up_to_date
 
 
-def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch):
-    """Tokenised a few segments at a time (as a very large plan is), the tokens table is the same."""
+@pytest.mark.parametrize("batch", [3000, 150])
+def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch, batch):
+    """Tokenised a few segments at a time (as a very large plan is), the tokens table is the same; so it is
+    with segments longer than a batch cut into pieces (as a plan without line breaks is)."""
     from ipm_analysis import builder
 
-    monkeypatch.setattr(builder, "_TOKEN_BATCH", 3000)
-    tokens, counts = builder._tokens(corpus.segments, corpus.documents, corpus.clauses)
-    assert tokens.column("doc_id").num_chunks > 5
+    monkeypatch.setattr(builder, "_TOKEN_BATCH", batch)
+    if batch < 200:
+        cut = builder._cut_long_segments(corpus.segments)
+        assert len(cut) > len(corpus.segments) + 100 and cut["text"].str.len().max() < 400
+        whole = lambda f: f.groupby(["doc_id", "segment_no"], sort=False)["text"].sum().tolist()  # noqa: E731
+        assert whole(cut) == whole(corpus.segments)
+    counts = {}
+    batches = list(builder._token_batches(corpus.segments, corpus.documents, corpus.clauses, counts))
+    assert len(batches) > 5
+    tokens = pa.concat_tables(batches)
     pd.testing.assert_frame_equal(tokens.to_pandas(), corpus.tokens)
     assert counts == corpus.documents.set_index("doc_id")["n_tokens"].to_dict()
 
@@ -212,3 +222,37 @@ def test_large_table_written_in_row_groups_is_the_same_file(tmp_path):
     pq.write_table(table, whole, write_statistics=["doc_id"], use_dictionary=["doc_id", "token"],
                    column_encoding={"position": "DELTA_BINARY_PACKED"})
     assert entry["rows"] == n and (tmp_path / entry["file"]).read_bytes() == whole.read_bytes()
+
+
+def test_table_writer_streams_row_groups_and_gives_the_bytes_of_one_write(tmp_path):
+    """Appended in pieces of any size (most smaller than a row group, one spanning several), a table is written
+    row group by row group as they fill, holding at most one, and the file is that of writing it whole; an
+    aborted writer leaves nothing behind, and a writer that got no rows writes no file."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from ipm_analysis import store
+
+    n = store.ROW_GROUP * 2 + 5000
+    rng = np.random.default_rng(1)
+    table = pa.table({"doc_id": pa.array(np.repeat(["a", "b"], [n // 2, n - n // 2]), pa.large_string()),
+                      "position": pa.array(np.arange(n)), "start": pa.array(np.arange(n) * 2),
+                      "end": pa.array(np.arange(n) * 2 + 1),
+                      "token": pa.array(rng.integers(0, 500, n).astype(str), pa.large_string())})
+    writer = store.TableWriter(tmp_path, "tokens", "part-x")
+    cuts = [0, 1, 700_000, 900_000, 900_001, n - 10, n]
+    for a, b in zip(cuts, cuts[1:]):
+        writer.append(table.slice(a, b - a))
+        assert writer._held_rows <= store.ROW_GROUP
+    entry = writer.close()
+    assert writer.close() is entry and entry["rows"] == n
+    whole = store.write_table(tmp_path, "tokens", "whole", [table])
+    assert (tmp_path / entry["file"]).read_bytes() == (tmp_path / whole["file"]).read_bytes()
+    assert pq.ParquetFile(tmp_path / entry["file"]).num_row_groups == 3
+
+    aborted = store.TableWriter(tmp_path, "tokens", "part-y")
+    aborted.append(table)
+    aborted.abort()
+    assert sorted(p.name for p in (tmp_path / "tokens").iterdir()) == ["part-x.parquet", "whole.parquet"]
+    assert store.TableWriter(tmp_path, "tasks", "part-z").close() is None
+    assert not (tmp_path / "tasks").exists()
