@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ class ReuseAll:
     pairs: pd.DataFrame       # one row per pair considered: candidate or not, headline numbers
     alignment: pd.DataFrame   # one row per local task × compared national plan (compare_plans.alignment + reuse)
     passages: pd.DataFrame    # verbatim passages of every compared pair (compare_plans.passages)
+    seconds: dict = field(default_factory=dict)   # wall time of each step (prepare, candidates, compare, frames)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -50,7 +52,8 @@ def year_pairs(documents: pd.DataFrame) -> list[tuple[str, str]]:
     docs = documents.sort_values(["year", "doc_id"], kind="stable")
     nat = docs[docs["level"] == selection.NATIONAL]
     by_year = nat.groupby("year")["doc_id"].apply(list).to_dict()
-    return [(d, n) for d, y in zip(docs["doc_id"], docs["year"]) if d in set(selection.local_plans(docs))
+    local = set(selection.local_plans(docs))
+    return [(d, n) for d, y in zip(docs["doc_id"], docs["year"]) if d in local
             for n in by_year.get(int(y) - 1, []) + by_year.get(int(y), [])]
 
 
@@ -89,8 +92,9 @@ def all_task_texts(corpus, doc_ids) -> pd.DataFrame:
 
 def _ranks(cps: np.ndarray) -> tuple[np.ndarray, int]:
     """Rank + 1 of each code point among the distinct ones (order kept), and the bits a rank needs."""
-    alphabet = np.unique(cps)
-    return np.searchsorted(alphabet, cps).astype(np.int64) + 1, max(1, int(len(alphabet) + 1).bit_length())
+    present = np.bincount(cps, minlength=1) > 0
+    table = np.cumsum(present)            # rank + 1 of every present code point
+    return table[cps].astype(np.int64), max(1, int(table[-1] + 1).bit_length())
 
 
 def _sorted_factorize(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,28 +110,34 @@ def ngram_counts(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     """Counts of character 2–4-grams per text as scikit-learn's ``CountVectorizer(analyzer="char",
     ngram_range=(2, 4))`` makes them (lower case, runs of white space squeezed, vocabulary in string order),
     computed with numpy: each n-gram is an integer of its characters' ranks, left-aligned so that integer order
-    is string order. Returns the float64 CSR counts and the vocabulary codes (sorted)."""
+    is string order. Returns the float64 CSR counts (a row's entries in order of first appearance) and the
+    vocabulary codes (sorted)."""
     texts = [_WHITE_SPACES.sub(" ", t.lower()) for t in texts]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     ranks, bits = _ranks(cps)
     if 4 * bits > 63:
         raise ValueError("too many distinct characters to pack a 4-gram into 63 bits")
-    row_of = np.repeat(np.arange(len(texts)), lengths)
+    n_min, n_max = NGRAM
     end_of = np.repeat(np.cumsum(lengths), lengths)
     pos = np.arange(len(cps))
-    rows, codes = [], []
-    for n in range(NGRAM[0], NGRAM[1] + 1):
-        start = pos[pos + n <= end_of]
-        code = np.zeros(len(start), dtype=np.int64)
-        for k in range(n):
-            code |= ranks[start + k] << (bits * (NGRAM[1] - 1 - k))
-        rows.append(row_of[start])
-        codes.append(code)
-    cols, vocab = _sorted_factorize(np.concatenate(codes))
-    counts = sp.coo_matrix((np.ones(len(cols)), (np.concatenate(rows), cols)), shape=(len(texts), len(vocab))).tocsr()
-    counts.sum_duplicates()
-    counts.sort_indices()
+    padded = np.concatenate([ranks, np.zeros(n_max, dtype=np.int64)])
+    # position-major: the n-grams of a text stay together, so its row's entries need no sorting later
+    code = np.zeros((len(cps), n_max - n_min + 1), dtype=np.int64)
+    acc = np.zeros(len(cps), dtype=np.int64)
+    for k in range(n_max):
+        acc |= padded[pos + k] << (bits * (n_max - 1 - k))
+        if k + 1 >= n_min:
+            code[:, k + 1 - n_min] = acc
+    valid = (pos[:, None] + np.arange(n_min, n_max + 1)[None, :]) <= end_of[:, None]
+    row_of = np.repeat(np.arange(len(texts)), lengths)
+    rows = np.broadcast_to(row_of[:, None], code.shape)[valid]
+    cols, vocab = _sorted_factorize(code[valid])
+    labels, keys = pd.factorize(rows * max(len(vocab), 1) + cols)   # keys in first-appearance (row-major) order
+    data = np.bincount(labels, minlength=len(keys)).astype(np.float64)
+    key_rows = keys // max(len(vocab), 1)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(key_rows, minlength=len(texts)))])
+    counts = sp.csr_matrix((data, keys % max(len(vocab), 1), indptr), shape=(len(texts), len(vocab)))
     return counts, vocab
 
 
@@ -364,8 +374,8 @@ _STATE: dict = {}
 # candidates: a corpus-wide TF-IDF, one sparse product per group of local plans
 
 
-def candidate_scores(plans: _Plans, pairs: list[tuple[str, str]], *, max_df: float = 0.05,
-                     min_df_cut: int = 1000) -> pd.Series:
+def candidate_scores(plans: _Plans, pairs: list[tuple[str, str]], *, max_df: float = 0.01,
+                     min_df_cut: int = 200) -> pd.Series:
     """Best corpus-wide cosine between a task of ``local`` and a task of ``national``, for every pair.
 
     TF-IDF over all tasks (sublinear tf, smoothed idf of the whole corpus); n-grams in more than ``max_df`` of
@@ -410,25 +420,38 @@ def candidate_scores(plans: _Plans, pairs: list[tuple[str, str]], *, max_df: flo
 
 
 def reuse_all(corpus, pairs: list[tuple[str, str]] | str = "year", *, min_score: float = 0.18, shingle: int = 8,
-              candidate_min: float = 0.05, jobs: int | None = None) -> ReuseAll:
+              candidate_min: float = 0.05, jobs: int | None = None,
+              min_pairs_per_job: int = 200) -> ReuseAll:
     """Compare many (local, national) pairs in one pass: ``"year"`` (default: every local plan against every
     national plan of its year and the year before), ``"all"`` (every national plan) or a list of pairs.
 
     Pairs whose best corpus-wide task cosine is below ``candidate_min`` are listed in ``pairs`` with
     ``is_candidate`` false and not aligned; the others are aligned exactly as ``compare_plans`` aligns them.
-    ``jobs`` worker processes (default: all cores; 1 runs in this process).
+    ``jobs`` worker processes (default: all cores; 1 runs in this process; at least ``min_pairs_per_job`` pairs
+    each). Deterministic: the tables do not depend on ``jobs``.
     """
     docs = corpus.documents
     if isinstance(pairs, str):
         pairs = {"year": year_pairs, "all": all_pairs}[pairs](docs)
     pairs = list(dict.fromkeys((str(a), str(b)) for a, b in pairs))
     doc_ids = list(dict.fromkeys([d for p in pairs for d in p]))
+    t0 = time.perf_counter()
     plans = _prepare(corpus, doc_ids, shingle)
+    t1 = time.perf_counter()
     cand = candidate_scores(plans, pairs) if pairs else pd.Series(dtype=float)
-    todo = [p for p in pairs if cand[p] >= candidate_min]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) // 200 or 1))
+    t2 = time.perf_counter()
+    keep = cand.reindex(pd.MultiIndex.from_tuples(pairs)).to_numpy(dtype=float) >= candidate_min if pairs else []
+    todo = [p for p, k in zip(pairs, keep) if k]
+    first_seen: dict = {}
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) // min_pairs_per_job or 1))
     _STATE.update(plans=plans, pairs=todo, min_score=min_score)
-    chunks = [(k * len(todo) // (jobs * 4), (k + 1) * len(todo) // (jobs * 4)) for k in range(jobs * 4)]
+    todo.sort(key=lambda p: first_seen.setdefault(p[0], len(first_seen)))   # a local plan's pairs together
+    # chunks end at a local plan's last pair: a local plan's similarity block, hence its rounding, never depends
+    # on how many workers there are
+    ends = [k + 1 for k in range(len(todo)) if k + 1 == len(todo) or todo[k + 1][0] != todo[k][0]]
+    cuts = sorted({0, len(todo)} | {min(ends, key=lambda e: abs(e - k * len(todo) // (jobs * 4)))
+                                    for k in range(1, jobs * 4)} if ends else {0})
+    chunks = list(zip(cuts[:-1], cuts[1:]))
     from threadpoolctl import threadpool_limits
 
     try:
@@ -442,70 +465,80 @@ def reuse_all(corpus, pairs: list[tuple[str, str]] | str = "year", *, min_score:
                 results = [r for part in pool.map(_run_chunk, chunks) for r in part]
     finally:
         _STATE.clear()
-    return _frames(plans, docs, pairs, cand, todo, results, min_score, shingle, candidate_min)
+    t3 = time.perf_counter()
+    out = _frames(plans, docs, pairs, cand, todo, results, min_score, shingle, candidate_min)
+    out.seconds.update(prepare=t1 - t0, candidates=t2 - t1, compare=t3 - t2, frames=time.perf_counter() - t3,
+                       pairs=len(pairs), compared=len(todo), jobs=jobs)
+    return out
 
 
 def _frames(plans, docs, pairs, cand, todo, results, min_score, shingle, candidate_min) -> ReuseAll:
     tasks = plans.tasks
     year = docs.set_index("doc_id")["year"].astype(int)
-    arow, prow, srow = [], [], []
-    for (local, national), (best, best_score, aligned, score, chars, reused, passages) in results:
+    cols = {k: [] for k in ("pair", "local_row", "national_row", "score", "best_row", "best_score", "n_chars",
+                            "n_reused")}
+    pcols = {k: [] for k in ("pair", "sentence", "a", "b", "national_row")}
+    srow, names = [], []
+    for k, ((local, national), (best, best_score, aligned, score, chars, reused, passages)) in enumerate(results):
         l0, l1 = plans.span[local]
-        n0, _ = plans.span[national]
+        n0, n1 = plans.span[national]
         nl = l1 - l0
-        arow.append(pd.DataFrame({
-            "local": local, "national": national, "local_row": np.arange(l0, l1),
-            "national_row": np.where(aligned >= 0, aligned + n0, -1), "score": score,
-            "best_row": np.where(best_score > 0, best + n0, -1), "best_score": best_score,
-            "n_chars": chars, "n_reused": reused}))
+        names.append((local, national))
+        for key, value in (("pair", np.full(nl, k)), ("local_row", np.arange(l0, l1)),
+                           ("national_row", np.where(aligned >= 0, aligned + n0, -1)), ("score", score),
+                           ("best_row", np.where(best_score > 0, best + n0, -1)), ("best_score", best_score),
+                           ("n_chars", chars), ("n_reused", reused)):
+            cols[key].append(value)
         if passages is not None:
-            sent, a, b, src = passages
-            prow.append(pd.DataFrame({"local": local, "national": national, "sentence": sent, "a": a, "b": b,
-                                      "national_row": src}))
+            for key, value in zip(("sentence", "a", "b", "national_row"), passages):
+                pcols[key].append(value)
+            pcols["pair"].append(np.full(len(passages[0]), k))
         total, n_reused = int(chars.sum()), int(reused.sum())
         n_aligned = int((aligned >= 0).sum())
-        srow.append((local, national, nl, plans.span[national][1] - n0, n_aligned, nl - n_aligned,
-                     plans.span[national][1] - n0 - n_aligned, total, n_reused,
+        srow.append((local, national, nl, n1 - n0, n_aligned, nl - n_aligned, n1 - n0 - n_aligned, total, n_reused,
                      n_reused / total if total else np.nan))
+
     def col(rows, name, field):   # object columns with None where missing, as compare_plans has them
         values = tasks[field].to_numpy(dtype=object)
         return pd.array(np.where(rows >= 0, values[np.maximum(rows, 0)] if len(values) else None, None),
                         dtype=object)
 
-    empty_a = pd.DataFrame(columns=["local", "national", "local_row", "national_row", "score", "best_row",
-                                    "best_score", "n_chars", "n_reused"])
-    a = pd.concat(arow, ignore_index=True) if arow else empty_a
-    lr, nr, br = (a[c].to_numpy(dtype=np.int64) for c in ("local_row", "national_row", "best_row"))
+    def stack(d):
+        return {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in d.items()}
+
+    a, p = stack(cols), stack(pcols)
+    local_of = np.asarray([n[0] for n in names] or [""], dtype=object)
+    national_of = np.asarray([n[1] for n in names] or [""], dtype=object)
+    lr, nr, br = (a[c].astype(np.int64) for c in ("local_row", "national_row", "best_row"))
     alignment = pd.DataFrame({
-        "local": a["local"].to_numpy(dtype=object), "national": a["national"].to_numpy(dtype=object),
+        "local": local_of[a["pair"].astype(np.int64)], "national": national_of[a["pair"].astype(np.int64)],
         "local_task_id": col(lr, "", "task_id"), "local_task_no": col(lr, "", "task_no"),
         "local_title": col(lr, "", "title"),
         "national_task_id": col(nr, "", "task_id"), "national_task_no": col(nr, "", "task_no"),
-        "national_title": col(nr, "", "title"), "score": a["score"].to_numpy(dtype=float),
-        "best_national_task_id": col(br, "", "task_id"), "best_score": a["best_score"].to_numpy(dtype=float),
-        "n_chars": a["n_chars"].to_numpy(dtype=np.int64), "n_reused": a["n_reused"].to_numpy(dtype=np.int64)})
+        "national_title": col(nr, "", "title"), "score": a["score"].astype(float),
+        "best_national_task_id": col(br, "", "task_id"), "best_score": a["best_score"].astype(float),
+        "n_chars": a["n_chars"].astype(np.int64), "n_reused": a["n_reused"].astype(np.int64)})
     alignment = alignment.assign(
         local_task_no=lambda d: d["local_task_no"].astype("Int64"),
         national_task_no=lambda d: d["national_task_no"].astype("Int64"),
         share_reused=lambda d: d["n_reused"] / d["n_chars"].where(d["n_chars"] > 0))
 
-    p = pd.concat(prow, ignore_index=True) if prow else pd.DataFrame(
-        columns=["local", "national", "sentence", "a", "b", "national_row"])
-    sent = p["sentence"].to_numpy(dtype=np.int64)
-    first_sent = {d: _sentence_range(plans, d)[0] for d in p["local"].unique()} if len(p) else {}
-    text = [plans.sentences[s][x:y] for s, x, y in zip(sent, p["a"].to_numpy(), p["b"].to_numpy())]
+    pair = p["pair"].astype(np.int64)
+    sent = p["sentence"].astype(np.int64)
+    first_sent = np.asarray([_sentence_range(plans, n[0])[0] for n in names] or [0], dtype=np.int64)
+    text = [plans.sentences[s][x:y] for s, x, y in zip(sent.tolist(), p["a"].tolist(), p["b"].tolist())]
     passages = pd.DataFrame({
-        "local": p["local"].to_numpy(dtype=object), "national": p["national"].to_numpy(dtype=object),
-        "local_task_id": col(plans.sent_task[sent] if len(sent) else np.zeros(0, dtype=np.int64), "", "task_id"),
-        "sentence_no": (sent - p["local"].map(first_sent).to_numpy(dtype=np.int64) + 1) if len(p) else [],
-        "passage": text, "n_chars": (p["b"] - p["a"]).to_numpy(dtype=np.int64),
-        "national_task_id": col(p["national_row"].to_numpy(dtype=np.int64), "", "task_id")})
+        "local": local_of[pair], "national": national_of[pair],
+        "local_task_id": col(plans.sent_task[sent], "", "task_id"),
+        "sentence_no": sent - first_sent[pair] + 1,
+        "passage": pd.array(text, dtype=object), "n_chars": (p["b"] - p["a"]).astype(np.int64),
+        "national_task_id": col(p["national_row"].astype(np.int64), "", "task_id")})
 
     summary = pd.DataFrame(srow, columns=["local", "national", "local_tasks", "national_tasks", "aligned",
                                           "added_tasks", "dropped", "chars", "chars_reused", "reuse_share"])
     frame = pd.DataFrame(pairs, columns=["local", "national"])
     frame = frame.assign(local_year=frame["local"].map(year), national_year=frame["national"].map(year),
-                         candidate_score=[float(cand[p]) for p in pairs],
+                         candidate_score=cand.reindex(pd.MultiIndex.from_frame(frame)).to_numpy(dtype=float),
                          is_candidate=lambda d: d["candidate_score"] >= candidate_min)
     out = frame.merge(summary, on=["local", "national"], how="left", validate="1:1")
     out = out.astype({c: "Int64" for c in ("local_tasks", "national_tasks", "aligned", "added_tasks", "dropped",
