@@ -157,3 +157,16 @@ def test_workers_give_the_same_tables(synthetic_corpus):
     two = reuse_all.reuse_all(synthetic_corpus, "year", jobs=2, min_pairs_per_job=1)
     for name in ("pairs", "alignment", "passages"):
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+
+
+def test_command_writes_the_tables(corpus, tmp_path, capsys):
+    """``python -m ipm_analysis reuse --pairs all --out DIR``: pairs, alignment and passages as Parquet."""
+    from ipm_analysis.__main__ import main
+
+    assert main(["reuse", "--pairs", "all", "--out", str(tmp_path)]) == 0
+    assert "reuse: 4 pairs (4 compared)" in capsys.readouterr().out
+    pairs = pd.read_parquet(tmp_path / "pairs.parquet")
+    assert pairs.set_index("national").at["2017_national", "aligned"] == 25
+    assert len(pd.read_parquet(tmp_path / "alignment.parquet")) == 4 * 27
+    assert (tmp_path / "pairs.csv").exists() and not (tmp_path / "passages.csv").exists()
+    assert main(["reuse", "--pair", "2018_qingdao", "no_such_plan", "--out", str(tmp_path)]) == 2
