@@ -119,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--out", help="folder for the tables (default reports/tables/reuse/)")
     u.add_argument("--csv", action="store_true", help="CSV copies of every table, not only pairs.csv")
     u.add_argument("--min-score", type=float, default=0.18, help="alignment threshold (compare_plans' default)")
-    u.add_argument("--candidate-min", type=float, default=0.05,
-                   help="pairs whose best corpus-wide task cosine is below this are listed, not aligned")
+    u.add_argument("--candidate-min", type=float, default=0.0,
+                   help="if > 0, pairs whose best corpus-wide task cosine is below this are listed, not aligned "
+                        "(default 0: every pair is aligned)")
     u.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     args = parser.parse_args(argv)
 

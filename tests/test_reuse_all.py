@@ -92,7 +92,7 @@ def test_real_pairs_equal_compare_plans(corpus, qingdao_all):
     pairs = list(zip(qingdao_all.pairs["local"], qingdao_all.pairs["national"]))
     assert pairs == [("2018_qingdao", n) for n in
                      ("2012_national", "2017_national", "2020_national", "2021_national")]
-    assert qingdao_all.pairs["is_candidate"].all()
+    assert qingdao_all.pairs["is_candidate"].all() and qingdao_all.pairs["candidate_score"].isna().all()
     for local, national in pairs:
         assert_same_as_compare_plans(corpus, qingdao_all, local, national)
 
@@ -159,9 +159,11 @@ def test_workers_give_the_same_tables(synthetic_corpus):
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
 
 
-def test_command_writes_the_tables(corpus, tmp_path, capsys):
+def test_command_writes_the_tables(corpus, project_copy, tmp_path, capsys, monkeypatch):
     """``python -m ipm_analysis reuse --pairs all --out DIR``: pairs, alignment and passages as Parquet."""
     from ipm_analysis.__main__ import main
+
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(project_copy))   # the real plans, whatever fixture ran before
 
     assert main(["reuse", "--pairs", "all", "--out", str(tmp_path)]) == 0
     assert "reuse: 4 pairs (4 compared)" in capsys.readouterr().out
