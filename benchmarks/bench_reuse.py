@@ -1,7 +1,7 @@
 """Benchmark reuse across all plans (issue 16): every local plan against the national plans of its year and the
 year before, on a synthetic corpus whose local plans adapt national ones.
 
-    .venv/bin/python benchmarks/bench_reuse.py                    # 2,000 plans, 3 pairs (about 6 min on 2 cores)
+    .venv/bin/python benchmarks/bench_reuse.py                    # 2,000 plans, 3 pairs (5-8 min on 2 cores)
     .venv/bin/python benchmarks/bench_reuse.py --n 300 --pairs 1  # a quick look
 
 Builds ``benchmarks/synthetic.py --copies`` once under ``--out`` (default benchmarks/out/, gitignored), then runs
