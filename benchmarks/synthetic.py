@@ -9,7 +9,12 @@ restart task numbering in every section (as 2012 does). Local plans keep the nat
 clauses, so they report `unknown_agency` diagnostics unless the alias table covers their jurisdiction: that
 is what an unreviewed local plan looks like.
 
-    python benchmarks/synthetic.py /tmp/synth --n 2000 [--seed 0]
+    python benchmarks/synthetic.py /tmp/synth --n 2000 [--seed 0] [--copies]
+
+``--copies`` (for the reuse benchmark) makes most local plans adapt a national plan, as real ones do: a local plan
+of year Y copies about 70 % of the tasks of a national plan of Y or Y-1 (one generated before it), in order,
+with its own name for 全国 and a sentence dropped here and there, plus a few tasks of its own. Without it the
+corpus is byte for byte the one the build benchmark has always used.
 
 writes /tmp/synth/data/raw/*.txt and /tmp/synth/data/raw/manifest.csv (never into the repository's data/).
 Deterministic for a given seed and n; the first k documents are the same for every n >= k.
@@ -79,8 +84,22 @@ def _s2t():
     return OpenCC("s2t")
 
 
-def compose(i: int, rnd: random.Random) -> tuple[dict, str]:
-    """One synthetic plan: its manifest row and raw text."""
+def _adapt(paras: list[str], where: str, rnd: random.Random) -> list[str]:
+    """A local copy of a national task: 全国 → the jurisdiction, one sentence in five dropped."""
+    out = []
+    for para in paras:
+        kept = [s for s in re.split(r"(?<=。)", para.replace("全国", where)) if s and rnd.random() >= 0.2]
+        out.append("".join(kept) or para.replace("全国", where))
+    return out
+
+
+def compose(i: int, rnd: random.Random, nationals: dict[int, list[list[list[str]]]] | None = None
+            ) -> tuple[dict, str]:
+    """One synthetic plan: its manifest row and raw text.
+
+    ``nationals`` (``--copies``): year → task lists of the national plans composed so far; a local plan then
+    usually adapts one of its year or the year before, and a national plan adds its own task list to it.
+    """
     p = pool()
     year = rnd.randint(2008, 2030)
     kind = rnd.random()
@@ -96,15 +115,38 @@ def compose(i: int, rnd: random.Random) -> tuple[dict, str]:
     per_section = rnd.random() < 0.1
     lines = [title, preamble]
     task_no = 0
-    for s in range(1, rnd.randint(4, 9) + 1):
-        lines.append(f"{cn_number(s)}、{rnd.choice(p.sections)}")
-        if per_section:
-            task_no = 0
-        for _ in range(rnd.randint(2, 7)):
-            task_no += 1
-            paras = list(rnd.choice(p.tasks))
-            lines.append(f"（{cn_number(task_no)}）{paras[0]}")
-            lines.extend(paras[1:])
+    sources = [] if nationals is None or level == "national" else nationals.get(year, []) + nationals.get(year - 1, [])
+    if sources and rnd.random() < 0.8:   # a local plan adapting a national plan of its year or the year before
+        source = rnd.choice(sources)
+        tasks = [_adapt(t, where, rnd) for t in source if rnd.random() < 0.7]
+        for _ in range(rnd.randint(1, 6)):
+            tasks.insert(rnd.randint(0, len(tasks)), list(rnd.choice(p.tasks)))
+        s = 0
+        while tasks:
+            s += 1
+            lines.append(f"{cn_number(s)}、{rnd.choice(p.sections)}")
+            if per_section:
+                task_no = 0
+            k = rnd.randint(2, 7)
+            for paras in tasks[:k]:
+                task_no += 1
+                lines.append(f"（{cn_number(task_no)}）{paras[0]}")
+                lines.extend(paras[1:])
+            tasks = tasks[k:]
+    else:
+        chosen = []
+        for s in range(1, rnd.randint(4, 9) + 1):
+            lines.append(f"{cn_number(s)}、{rnd.choice(p.sections)}")
+            if per_section:
+                task_no = 0
+            for _ in range(rnd.randint(2, 7)):
+                task_no += 1
+                paras = list(rnd.choice(p.tasks))
+                chosen.append(paras)
+                lines.append(f"（{cn_number(task_no)}）{paras[0]}")
+                lines.extend(paras[1:])
+        if nationals is not None and level == "national":
+            nationals.setdefault(year, []).append(chosen)
 
     form = rnd.random()
     script = "zh-Hans"
@@ -131,17 +173,21 @@ def compose(i: int, rnd: random.Random) -> tuple[dict, str]:
     return row, data
 
 
-def generate(root: Path, n: int, *, seed: int = 0) -> list[dict]:
-    """Write n synthetic plans and their manifest into ``root/data/raw``; return the manifest rows."""
+def generate(root: Path, n: int, *, seed: int = 0, copies: bool = False) -> list[dict]:
+    """Write n synthetic plans and their manifest into ``root/data/raw``; return the manifest rows.
+
+    ``copies``: local plans adapt national plans of their year or the year before (see the module docstring).
+    """
     root = Path(root).resolve()
     if root == REPO or REPO / "data" in root.parents or root == REPO / "data":
         raise SystemExit("refusing to write synthetic plans into the repository's data/")
     raw = root / "data" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     rows = []
+    nationals: dict | None = {} if copies else None
     for i in range(n):
         rnd = random.Random(f"{seed}-{i}")   # per-document seed: the first k documents never depend on n
-        row, data = compose(i, rnd)
+        row, data = compose(i, rnd, nationals)
         (raw / row["file"]).write_bytes(data)
         rows.append(row)
     write_manifest(raw / "manifest.csv", rows)
@@ -160,8 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("root", type=Path, help="target project root (data/raw is created inside it)")
     ap.add_argument("--n", type=int, default=2000, help="number of documents (default 2000)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--copies", action="store_true", help="local plans adapt national plans (reuse benchmark)")
     args = ap.parse_args(argv)
-    rows = generate(args.root, args.n, seed=args.seed)
+    rows = generate(args.root, args.n, seed=args.seed, copies=args.copies)
     size = sum((args.root / "data" / "raw" / r["file"]).stat().st_size for r in rows)
     print(f"wrote {len(rows)} plans ({size / 1e6:.1f} MB) to {args.root / 'data' / 'raw'}")
     return 0

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ipm_analysis build|report|check|add`` (also installed as ``ipm-analysis``)."""
+"""Command line: ``python -m ipm_analysis build|report|check|add|reuse`` (also installed as ``ipm-analysis``)."""
 from __future__ import annotations
 
 import argparse
@@ -116,6 +116,36 @@ def _interrupt_build(signum, frame) -> None:
     os._exit(130)
 
 
+def _reuse(args, corpus) -> int:
+    """Every local plan against national plans in one pass; tables into ``--out`` (docs/methods_reuse.md)."""
+    import time
+    from pathlib import Path
+
+    from . import config
+    from .analysis import reuse_all
+
+    pairs = [tuple(p) for p in args.pair] if args.pair else args.pairs
+    known = set(corpus.documents["doc_id"])
+    unknown = sorted({d for p in args.pair for d in p} - known)
+    if unknown:
+        print(f"error: unknown doc_id(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    result = reuse_all.reuse_all(corpus, pairs, min_score=args.min_score, candidate_min=args.candidate_min,
+                                 jobs=args.jobs)
+    out = Path(args.out) if args.out else config.tables_dir() / "reuse"
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("pairs", "alignment", "passages"):
+        frame = getattr(result, name)
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        if args.csv or name == "pairs":
+            frame.to_csv(out / f"{name}.csv", index=False, encoding="utf-8-sig")
+    p = result.pairs
+    print(f"reuse: {len(p)} pairs ({int(p['is_candidate'].sum())} compared), {len(result.alignment)} task rows, "
+          f"{len(result.passages)} passages in {time.perf_counter() - t0:.1f} s -> {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):  # `ipm-analysis build | head` ends quietly instead of with a traceback
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -146,6 +176,20 @@ def main(argv: list[str] | None = None) -> int:
                           ("original-file", "the URL"), ("notes", "…")):
         a.add_argument(f"--{name}", default="", help=f"state the {name.replace('-', '_')} (e.g. {example}); a "
                                                      "stated value wins over the detected one")
+    u = sub.add_parser("reuse", help="build, then compare local plans with national plans in one pass and write "
+                                     "pairs, alignment and passages tables (default reports/tables/reuse/)")
+    u.add_argument("--pairs", choices=["year", "all"], default="year",
+                   help="year: each local plan against the national plans of its year and the year before "
+                        "(default); all: against every national plan")
+    u.add_argument("--pair", nargs=2, action="append", default=[], metavar=("LOCAL", "NATIONAL"),
+                   help="compare just this pair (any two doc_ids); repeatable, overrides --pairs")
+    u.add_argument("--out", help="folder for the tables (default reports/tables/reuse/)")
+    u.add_argument("--csv", action="store_true", help="CSV copies of every table, not only pairs.csv")
+    u.add_argument("--min-score", type=float, default=0.18, help="alignment threshold (compare_plans' default)")
+    u.add_argument("--candidate-min", type=float, default=0.0,
+                   help="if > 0, pairs whose best corpus-wide task cosine is below this are listed, not aligned "
+                        "(default 0: every pair is aligned)")
+    u.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     args = parser.parse_args(argv)
     if args.command == "add":
         return _add(args)
@@ -173,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         signal.signal(signal.SIGINT, previous)
+    if args.command == "reuse":
+        print(f"data/processed: {'up to date' if result.up_to_date else 'rebuilt'} ({result.seconds:.2f} s)")
+        return _reuse(args, result.corpus)
     _print_summary(result)
     if args.command == "report":
         return _report(args)
