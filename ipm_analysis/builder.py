@@ -258,6 +258,18 @@ def _batch_tables(records: list[dict[str, list[dict]]], rows: list[dict], lap=No
     rows.extend(counts)
 
 
+def process_document(row: dict, raw_dir: Path, lap=None) -> dict[str, pd.DataFrame]:
+    """All tables of one document as pandas frames (pure apart from reading its raw file), for inspecting a plan
+    or testing: the same validated tables the build streams into its files. Bad input → InputError."""
+    import pyarrow as pa
+
+    parts: dict[str, list] = {}
+    for name, table in _batch_tables([document_records(row, raw_dir, lap)], [], lap):
+        parts.setdefault(name, []).append(table)
+    return {name: (pa.concat_tables(parts[name]) if name in parts else schemas.arrow_schema(name).empty_table())
+            .to_pandas() for name in TABLES}
+
+
 def _error_records(row: dict, error: Exception) -> dict[str, list[dict]]:
     """A document that could not be built contributes only its diagnostic."""
     if isinstance(error, InputError):
