@@ -6,19 +6,13 @@ import math
 import pandas as pd
 import pytest
 
+from inline_tokens import tokens_table
 from ipm_analysis.analysis import keyness, keywords
-
-
-def _tokens(docs: dict[str, list[str]]):
-    rows = [(d, 2000 + i, w, p) for i, (d, words) in enumerate(docs.items()) for p, w in enumerate(words)]
-    frame = pd.DataFrame(rows, columns=["doc_id", "year", "token", "position"])
-    return frame.assign(jurisdiction="全国", segment_no=1, task_id=frame["doc_id"] + "-t", is_stopword=False,
-                        is_punct=False, is_in_clause=False, is_campaign=False, is_agency=False, start=0, end=0)
 
 
 def test_keyness_hand_computed():
     # target: xx×8, yy×2 (10 words); reference: xx×2, yy×8 (10 words); N = 20
-    t = _tokens({"a": ["xx"] * 8 + ["yy"] * 2, "b": ["xx"] * 2 + ["yy"] * 8})
+    t = tokens_table({"a": ["xx"] * 8 + ["yy"] * 2, "b": ["xx"] * 2 + ["yy"] * 8})
     k = keyness.keyness(t, ["a"], ["b"], min_count=1, prior_strength=20).set_index("token")
     # every expected cell is 10 × 10 / 20 = 5 (not below 5): G² with Williams' correction, no Fisher
     g2 = 2 * 2 * (8 * math.log(8 / 5) + 2 * math.log(2 / 5))
@@ -42,7 +36,7 @@ def test_keyness_hand_computed():
 
 
 def test_prior_strength_shrinks_z():
-    t = _tokens({"a": ["xx"] * 8 + ["yy"] * 2, "b": ["xx"] * 2 + ["yy"] * 8})
+    t = tokens_table({"a": ["xx"] * 8 + ["yy"] * 2, "b": ["xx"] * 2 + ["yy"] * 8})
     z = [keyness.keyness(t, ["a"], ["b"], min_count=1, prior_strength=s).set_index("token").loc["xx", "z"]
          for s in (2, 20, 2000)]
     assert z[0] > z[1] > z[2] > 0                                  # a stronger prior pulls towards 0
@@ -57,7 +51,7 @@ def test_prior_strength_shrinks_z():
     ("yy", 1, 4, 1 / 7, math.log2(1.5 / 4.5), math.log(6 / 6) - math.log(9 / 3), 1 / 6 + 1 / 9),
 ])
 def test_keyness_fisher_for_small_counts(term, n_t, n_r, fisher_p, log_ratio, delta, var):
-    t = _tokens({"a": ["xx"] * 3 + ["yy"], "b": ["yy"] * 4})
+    t = tokens_table({"a": ["xx"] * 3 + ["yy"], "b": ["yy"] * 4})
     row = keyness.keyness(t, ["a"], ["b"], min_count=1, prior_strength=8).set_index("token").loc[term]
     assert (row["n_target"], row["n_reference"]) == (n_t, n_r)
     assert row["test"] == "fisher" and row["p_value"] == pytest.approx(fisher_p)
@@ -68,7 +62,7 @@ def test_keyness_fisher_for_small_counts(term, n_t, n_r, fisher_p, log_ratio, de
 
 def test_keyness_bh_adjustment():
     # three words with different p-values: BH multiplies the i-th smallest by m / i and keeps the order
-    t = _tokens({"a": ["aa"] * 40 + ["bb"] * 25 + ["cc"] * 20, "b": ["aa"] * 10 + ["bb"] * 25 + ["cc"] * 30})
+    t = tokens_table({"a": ["aa"] * 40 + ["bb"] * 25 + ["cc"] * 20, "b": ["aa"] * 10 + ["bb"] * 25 + ["cc"] * 30})
     k = keyness.keyness(t, ["a"], ["b"], min_count=1).sort_values("p_value")
     p = k["p_value"].tolist()
     expected = [min(p[0] * 3, p[1] * 3 / 2, p[2]), min(p[1] * 3 / 2, p[2]), p[2]]
@@ -77,23 +71,23 @@ def test_keyness_bh_adjustment():
 
 
 def test_keyness_min_count():
-    t = _tokens({"a": ["xx"] * 3 + ["yy"], "b": ["yy"] * 4 + ["zz"]})
+    t = tokens_table({"a": ["xx"] * 3 + ["yy"], "b": ["yy"] * 4 + ["zz"]})
     assert sorted(keyness.keyness(t, ["a"], ["b"], min_count=2)["token"]) == ["xx", "yy"]
 
 
 def test_keyness_needs_both_sides():
-    t = _tokens({"a": ["xx"] * 3, "b": ["yy"] * 3})
+    t = tokens_table({"a": ["xx"] * 3, "b": ["yy"] * 3})
     with pytest.raises(ValueError, match="reference"):
         keyness.keyness(t, ["a"], ["zz"])
 
 
 def test_keyness_numerals_never_terms():
-    t = _tokens({"a": ["十八"] * 5 + ["xx"] * 3, "b": ["yy"] * 5})
+    t = tokens_table({"a": ["十八"] * 5 + ["xx"] * 3, "b": ["yy"] * 5})
     assert "十八" not in keyness.keyness(t, ["a"], ["b"], min_count=1)["token"].tolist()
 
 
 def test_localisation_flag_only_with_a_localised_copy():
-    t = _tokens({"a": ["著作权"] * 5 + ["xx"] * 3, "b": ["版权"] * 5 + ["xx"] * 3})
+    t = tokens_table({"a": ["著作权"] * 5 + ["xx"] * 3, "b": ["版权"] * 5 + ["xx"] * 3})
     docs = pd.DataFrame({"doc_id": ["a", "b"], "script": ["zh-Hant-TW", "zh-Hans"]})
     k = keyness.keyness(t, ["a"], ["b"], min_count=1, documents=docs).set_index("token")
     assert k["is_localisation_risk"].to_dict() == {"著作权": True, "版权": True, "xx": False}
@@ -103,14 +97,14 @@ def test_localisation_flag_only_with_a_localised_copy():
 
 def test_distinctive_terms_hand_made():
     # each plan has its own word (×6) and one word shared with another plan
-    t = _tokens({"p1": ["甲方"] * 6 + ["共同"] * 2, "p2": ["乙方"] * 6 + ["共同"] * 2, "p3": ["丙方"] * 6})
+    t = tokens_table({"p1": ["甲方"] * 6 + ["共同"] * 2, "p2": ["乙方"] * 6 + ["共同"] * 2, "p3": ["丙方"] * 6})
     d = keyness.distinctive_terms(t, 1, min_count=1)
     assert d[["doc_id", "rank", "token"]].values.tolist() == [["p1", 1, "甲方"], ["p2", 1, "乙方"], ["p3", 1, "丙方"]]
     assert (d["direction"] == "target").all()
 
 
 def test_emerging_fading_hand_made():
-    t = _tokens({"p1": ["旧词"] * 5 + ["共同"] * 5, "p2": ["新词"] * 5 + ["共同"] * 5})
+    t = tokens_table({"p1": ["旧词"] * 5 + ["共同"] * 5, "p2": ["新词"] * 5 + ["共同"] * 5})
     s = keyness.emerging_fading(t, ["p1", "p2"], n=1, min_count=1)
     assert s[["earlier", "later", "direction", "token", "n_earlier", "n_later"]].values.tolist() == [
         ["p1", "p2", "emerging", "新词", 0, 5], ["p1", "p2", "fading", "旧词", 5, 0]]

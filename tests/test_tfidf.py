@@ -7,18 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inline_tokens import tokens_table
 from ipm_analysis.analysis import tfidf
 
 
-def _tokens(docs: dict[str, list[str]]):
-    rows = [(d, 2000 + i, w, p) for i, (d, words) in enumerate(docs.items()) for p, w in enumerate(words)]
-    frame = pd.DataFrame(rows, columns=["doc_id", "year", "token", "position"])
-    return frame.assign(jurisdiction="全国", segment_no=1, task_id=frame["doc_id"] + "-t", is_stopword=False,
-                        is_punct=False, is_in_clause=False, is_campaign=False, is_agency=False, start=0, end=0)
-
-
 def test_similarity_identical_and_disjoint():
-    t = _tokens({"a": ["知识", "产权"], "b": ["知识", "产权"], "c": ["互联", "网络"]})
+    t = tokens_table({"a": ["知识", "产权"], "b": ["知识", "产权"], "c": ["互联", "网络"]})
     sim = tfidf.similarity_matrix(tfidf.similarity(t))
     assert sim.loc["a", "b"] == pytest.approx(1.0)
     assert sim.loc["a", "c"] == pytest.approx(0.0)
@@ -54,7 +48,7 @@ def test_nmf_deterministic(corpus):
 
 def test_tfidf_hand_computed():
     # smoothed idf: ln((1 + n) / (1 + df)) + 1; rows l2-normalised
-    t = _tokens({"a": ["知识", "知识", "产权"], "b": ["产权"]})
+    t = tokens_table({"a": ["知识", "知识", "产权"], "b": ["产权"]})
     m, index = tfidf.tfidf(t)
     assert index.tolist() == ["a", "b"] and m.columns.tolist() == ["产权", "知识"]
     wx, wy = 2 * (math.log(3 / 2) + 1), 1.0
@@ -66,7 +60,7 @@ def test_tfidf_hand_computed():
 @pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")   # nndsvda on exactly rank-2 data
 def test_nmf_hand_made_separates_topics():
     docs = {f"d{i}": (["知识", "产权", "专利"] if i % 2 else ["假冒", "伪劣", "商品"]) * 3 for i in range(6)}
-    t = _tokens(docs).assign(year=2020)
+    t = tokens_table(docs).assign(year=2020)
     out = tfidf.nmf_topics(t, n_topics=2, n_words=3, min_df=1)
     words = out["topics"].groupby("topic")["token"].agg(frozenset)
     assert set(words) == {frozenset({"知识", "产权", "专利"}), frozenset({"假冒", "伪劣", "商品"})}
