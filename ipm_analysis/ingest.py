@@ -23,7 +23,7 @@ import yaml
 
 from . import config, grammar
 from .diagnostics import Diagnostic, InputError
-from .grammar import NOTICE_TITLE_RE, SECTION_RE, TASK_RE, TERMINAL, TITLE_RE, cn_numeral  # noqa: F401 - re-exported
+from .grammar import NOTICE_TITLE_RE, TERMINAL, TITLE_RE, cn_numeral
 from .readers import SUFFIXES, decode, read_bytes
 
 MANIFEST_COLUMNS = [
@@ -569,5 +569,5 @@ def read_document(path: Path, *, doc_id: str, script: str) -> Normalised:
 
 __all__ = [
     "Normalised", "read_manifest", "decode", "normalise", "read_document", "to_simplified",
-    "unify_punctuation", "collapse_whitespace", "cn_numeral", "SECTION_RE", "TASK_RE", "load_rules",
+    "unify_punctuation", "collapse_whitespace", "load_rules",
 ]

@@ -7,7 +7,8 @@ from ipm_analysis import grammar
 from ipm_analysis.grammar import FlatSplitter, cn_numeral, is_heading_line, marker_at
 
 
-@pytest.mark.parametrize("token, value", [("三十五", 35), ("十", 10), ("一百零二", 102), ("12", 12), ("③", 3)])
+@pytest.mark.parametrize("token, value", [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("三十五", 35),
+                                          ("一百零二", 102), ("12", 12), ("③", 3)])
 def test_cn_numeral(token, value):
     assert cn_numeral(token) == value
 

@@ -8,14 +8,8 @@ import pytest
 
 from ipm_analysis import ingest
 from ipm_analysis.diagnostics import InputError
-from ipm_analysis.ingest import (cn_numeral, collapse_whitespace, decode, normalise, read_manifest,
-                                 to_simplified, unify_punctuation)
-
-
-@pytest.mark.parametrize("token, value", [
-    ("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("三十五", 35), ("一百零二", 102), ("12", 12)])
-def test_cn_numeral(token, value):
-    assert cn_numeral(token) == value
+from ipm_analysis.ingest import (collapse_whitespace, decode, normalise, read_manifest, to_simplified,
+                                 unify_punctuation)
 
 
 @pytest.mark.parametrize("text, expected", [
