@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..grammar import CN_DIGITS
 from ..tokenize import campaign_forms
 
 # Arabic and Chinese numerals, ordinals (第三) and counted items (三项, 二是): task markers such as （十八） and
-# 二十一 are tokens of their own and must never become keywords
-NUMERAL_RE = re.compile(r"^第?[0-9０-９.%％零〇一二三四五六七八九十百千万亿两]+[是项条个]?$")
+# 二十一 are tokens of their own and must never become keywords. The marker numerals are the plan grammar's;
+# amounts in the text add 千, 万 and 亿.
+NUMERAL_RE = re.compile(rf"^第?[0-9０-９.%％{CN_DIGITS}千万亿]+[是项条个]?$")
 LOW_COUNT = 5          # a rate from fewer occurrences is flagged (is_low_count) and marked in charts
 MATCH_KINDS = ("token", "substring", "regex")
 
