@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from inline_tokens import tokens_table
-from ipm_analysis.analysis import tfidf
+from ipm_analysis.analysis import keyness, tfidf
 
 
 def test_similarity_identical_and_disjoint():
@@ -18,23 +18,12 @@ def test_similarity_identical_and_disjoint():
     assert sim.loc["a", "c"] == pytest.approx(0.0)
 
 
-def test_distinctive_terms_real(corpus):
-    d = tfidf.distinctive_terms(corpus.tokens, 10)
-    assert "整治" in d[d["doc_id"] == "2012_national"]["token"].tolist()
-    assert d.groupby("doc_id").size().eq(10).all()
-
-
 def test_similarity_real(corpus):
     sim = tfidf.similarity_matrix(tfidf.similarity(corpus.tokens))
     assert np.allclose(np.diag(sim), 1.0)
     # Qingdao adapts the 2017 national plan: that is its nearest neighbour
     others = sim.loc["2018_qingdao"].drop("2018_qingdao")
     assert others.idxmax() == "2017_national"
-
-
-def test_keyness_still_importable_from_tfidf():
-    from ipm_analysis.analysis import keyness
-    assert tfidf.emerging_fading is keyness.emerging_fading and tfidf.keyness is keyness.keyness
 
 
 def test_nmf_deterministic(corpus):
@@ -70,8 +59,8 @@ def test_nmf_hand_made_separates_topics():
 def test_tfidf_similarity_keyness_deterministic(corpus):
     for run in (lambda: tfidf.tfidf(corpus.tokens, unit="task_id")[0],
                 lambda: tfidf.similarity(corpus.tokens),
-                lambda: tfidf.distinctive_terms(corpus.tokens, 10),
-                lambda: tfidf.keyness(corpus.tokens, ["2021_national"], ["2020_national"])):
+                lambda: keyness.distinctive_terms(corpus.tokens, 10),
+                lambda: keyness.keyness(corpus.tokens, ["2021_national"], ["2020_national"])):
         pd.testing.assert_frame_equal(run(), run())
 
 def test_topic_agreement_hand_computed():

@@ -2,8 +2,7 @@
 
 Keyness, distinctive terms and emerging/fading terms live in ``analysis/keyness.py``: with a handful of plans,
 smoothed idf ranges over 1.0-2.1 only, so TF-IDF weights re-rank frequency and do not find what is distinctive
-of a plan (``distinctive_terms`` here is kept for TF-IDF's own sake and for notebook 03 until it moves to
-``keyness.distinctive_terms``). ``keyness`` and ``emerging_fading`` are importable from here as before.
+of a plan. TF-IDF is kept for what it does well with few documents: similarity, and the task vectors of NMF.
 
 All functions take the `tokens` table and work on content tokens (``keywords.content_tokens``), i.e. with the
 package's jieba tokenizer, never a second one. Everything is deterministic: sorted vocabularies, fixed seeds.
@@ -18,7 +17,6 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from .keyness import emerging_fading, keyness  # noqa: F401  (their former home; notebook 03 imports them here)
 from .keywords import content_tokens
 
 
@@ -40,16 +38,6 @@ def tfidf(tokens: pd.DataFrame, *, unit: str = "doc_id", min_df: int = 1) -> tup
     vec = TfidfVectorizer(analyzer=_identity, min_df=min_df, sublinear_tf=False)
     matrix = vec.fit_transform(docs.tolist())
     return pd.DataFrame(matrix.toarray(), index=docs.index, columns=vec.get_feature_names_out()), docs.index
-
-
-def distinctive_terms(tokens: pd.DataFrame, n: int = 15) -> pd.DataFrame:
-    """The ``n`` terms with the highest TF-IDF weight in each plan: doc_id, rank, token, tfidf. On a few plans
-    this is close to the frequency ranking; ``keyness.distinctive_terms`` is the distinctive-terms analysis."""
-    matrix, _ = tfidf(tokens)
-    long = (matrix.rename_axis(index="doc_id", columns="token").stack().rename("tfidf").reset_index())
-    long = long[long["tfidf"] > 0].sort_values(["doc_id", "tfidf", "token"], ascending=[True, False, True])
-    return long.groupby("doc_id").head(n).assign(rank=lambda d: d.groupby("doc_id").cumcount() + 1
-                                                 ).reset_index(drop=True)[["doc_id", "rank", "token", "tfidf"]]
 
 
 def similarity(tokens: pd.DataFrame) -> pd.DataFrame:
