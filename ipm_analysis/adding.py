@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from . import metadata
 from .diagnostics import Diagnostic, InputError
 from .ingest import LEVELS, MANIFEST_COLUMNS, SCRIPTS, decode_manifest, manifest_records
 from .readers import SUFFIXES, read_bytes
+from .store import atomic_file
 
 SOURCE_FORMS = {"text": "text file", "html": "web page", "docx": "Word file", "pdf": "PDF"}
 DETECTED = ("year", "jurisdiction", "level", "issuer", "issue_date", "script")
@@ -147,14 +146,9 @@ def write(proposal: Proposal, raw_dir: Path, manifest: Path, header: list[str]) 
     raw_dir.mkdir(parents=True, exist_ok=True)
     if proposal.copy:
         target = raw_dir / proposal.row["file"]
-        fd, tmp = tempfile.mkstemp(dir=raw_dir, prefix=".adding-")
-        os.close(fd)
-        try:
-            shutil.copyfile(proposal.source, tmp)
-            os.replace(tmp, target)  # a whole file or none, never a half-copied plan
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        # a whole file or none, never a half-copied plan; permissions follow the umask like every output
+        with open(proposal.source, "rb") as src, atomic_file(target) as dst:
+            shutil.copyfileobj(src, dst)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if not manifest.exists() or not manifest.read_bytes().strip():

@@ -85,7 +85,7 @@ def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]
         script=norm.script or row["script"], title=norm.title, text=norm.body, n_chars=len(norm.body),
         n_sections=len(structure.sections), n_tasks=len(structure.tasks), n_clauses=len(found.clauses),
         n_tokens=0, stated_sections=norm.stated_sections, stated_tasks=norm.stated_tasks, file=row["file"],
-        original_file=row["original_file"], sha256=_file_sha256(path))
+        original_file=row["original_file"], sha256=store.file_sha256(path))
     return dict(
         documents=[document],
         segments=structure.segments,
@@ -97,11 +97,6 @@ def document_records(row: dict, raw_dir: Path, lap=None) -> dict[str, list[dict]
         removals=norm.removals,
         diagnostics=[vars(d) for d in norm.diagnostics + structure.diagnostics + found.diagnostics],
     )
-
-
-def _file_sha256(path: Path) -> str:
-    with open(path, "rb") as fh:  # in blocks: not a second copy of a large plan's bytes
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 # Characters of segments tokenised at a time: jieba's words (Python strings in lists) and the pandas frame made of

@@ -18,6 +18,7 @@ from matplotlib import font_manager
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from . import config, provenance
+from .store import atomic_file
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 200
@@ -45,17 +46,6 @@ def use_cjk_font() -> str:
     return family
 
 
-def _replace_atomically(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temp file beside ``path``, then rename it over ``path`` (never half-written)."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def save_figure(fig: plt.Figure, name: str, *, formats: tuple[str, ...] = FIGURE_FORMATS) -> list[Path]:
     """Save ``fig`` as ``reports/figures/<name>.png`` (200 dpi), ``.svg`` and ``.pdf`` (fonts embedded as
     TrueType, ``pdf.fonttype`` 42, so papers can edit the text); returns the paths.
@@ -76,8 +66,8 @@ def save_figure(fig: plt.Figure, name: str, *, formats: tuple[str, ...] = FIGURE
     with plt.rc_context({"pdf.fonttype": 42, "svg.hashsalt": f"ipm-analysis:{name}"}):
         for fmt in formats:
             path = out / f"{name}.{fmt}"
-            _replace_atomically(path, lambda tmp, fmt=fmt: fig.savefig(
-                tmp, format=fmt, dpi=DPI, metadata=provenance.figure_metadata(fmt, name)))
+            with atomic_file(path) as fh:
+                fig.savefig(fh, format=fmt, dpi=DPI, metadata=provenance.figure_metadata(fmt, name))
             provenance.record_output("figure", path)
             paths.append(path)
     return paths
@@ -88,8 +78,9 @@ def save_table(frame: pd.DataFrame, name: str) -> Path:
     the table's only: its source is recorded in ``reports/provenance.json``, not in the file."""
     out = config.tables_dir()
     out.mkdir(parents=True, exist_ok=True)
-    path = _replace_atomically(out / f"{name}.csv",
-                               lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    path = out / f"{name}.csv"
+    with atomic_file(path) as fh:
+        frame.to_csv(fh, index=False, encoding="utf-8-sig")
     provenance.record_output("table", path)
     return path
 

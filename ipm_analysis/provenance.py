@@ -11,7 +11,6 @@ record and the same figure bytes.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import config
+from .store import atomic_write, file_sha256
 
 ENV_NOTEBOOK = "IPM_ANALYSIS_NOTEBOOK"
 ENV_COMMIT = "IPM_ANALYSIS_COMMIT"
@@ -29,15 +29,6 @@ ENV_DIRTY = "IPM_ANALYSIS_DIRTY"
 PROJECT = "ipm-analysis"
 CHECKOUT = Path(__file__).resolve().parents[1]   # the code's checkout (the data root may be elsewhere)
 LOCK_FILES = ("uv.lock", "requirements.lock", "requirements.txt", "pylock.toml")
-
-
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @functools.cache
@@ -123,7 +114,7 @@ def record_output(kind: str, path: Path) -> None:
     side = sidecar_path(nb)
     side.parent.mkdir(parents=True, exist_ok=True)
     with open(side, "a", encoding="utf-8") as f:
-        f.write(json.dumps({"kind": kind, "path": rel, "sha256": sha256(path)}, ensure_ascii=False) + "\n")
+        f.write(json.dumps({"kind": kind, "path": rel, "sha256": file_sha256(path)}, ensure_ascii=False) + "\n")
 
 
 def read_sidecar(notebook: str) -> list[dict]:
@@ -189,13 +180,13 @@ def package_versions() -> dict[str, str | None]:
 def input_hashes(raw: Path | None = None) -> dict[str, str]:
     """sha256 of every file under ``data/raw`` (the manifest included), keyed by path relative to it."""
     raw = Path(raw or config.raw_dir())
-    return {p.relative_to(raw).as_posix(): sha256(p)
+    return {p.relative_to(raw).as_posix(): file_sha256(p)
             for p in sorted(raw.rglob("*")) if p.is_file() and not p.name.startswith(".")}
 
 
 def lock_hashes() -> dict[str, str]:
     """sha256 of the lock file(s) the environment was installed from, if the checkout has any."""
-    return {name: sha256(CHECKOUT / name) for name in LOCK_FILES if (CHECKOUT / name).exists()}
+    return {name: file_sha256(CHECKOUT / name) for name in LOCK_FILES if (CHECKOUT / name).exists()}
 
 
 def build_record(notebooks: list[dict]) -> dict:
@@ -221,8 +212,5 @@ def build_record(notebooks: list[dict]) -> dict:
 
 def write_json_atomic(record: dict, path: Path) -> Path:
     """Write ``record`` as indented UTF-8 JSON through a temp file and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return path

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config, provenance
+from .store import atomic_write
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 PARAMETERS_TAG = "parameters"
@@ -151,23 +152,14 @@ def inject_parameters(nb, parameters: dict) -> int | None:
     return at
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _export(nb, target: Path) -> None:
     """Write ``nb`` to ``target`` (.ipynb) and its HTML beside it, each through a temp file."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    _write_atomically(target, nbformat.writes(nb))
+    atomic_write(target, nbformat.writes(nb).encode("utf-8"))
     html, _ = HTMLExporter().from_notebook_node(nb)
-    _write_atomically(target.with_suffix(".html"), html)
+    atomic_write(target.with_suffix(".html"), html.encode("utf-8"))
 
 
 def _failure_line(path: Path, nb, injected_at: int | None, exc: BaseException) -> str:

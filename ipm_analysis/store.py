@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -66,6 +67,12 @@ def atomic_file(path: Path):
 def atomic_write(path: Path, data: bytes) -> None:
     with atomic_file(path) as fh:
         fh.write(data)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in blocks (never a second copy of a large plan's bytes)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @functools.cache

@@ -3,6 +3,7 @@ manifest row proposed from their text, written on confirmation or with --yes, an
 conflicting files are refused with one line each, and nothing is written for them."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def test_add_with_yes_copies_the_file_and_writes_the_row(root, tmp_path_factory,
     rc, out, _ = run(capsys, docx, "--yes")
     assert rc == 0, out
     assert (root / "data" / "raw" / docx.name).read_bytes() == docx.read_bytes()   # copied unchanged
+    umask = os.umask(0o22)
+    os.umask(umask)
+    assert (root / "data" / "raw" / docx.name).stat().st_mode & 0o777 == 0o666 & ~umask   # not mkstemp's 0600
     manifest, diags = read_manifest(root / "data" / "raw" / "manifest.csv")
     assert diags == [] and (root / "data" / "raw" / "manifest.csv").read_bytes().startswith(before)
     row = manifest.set_index("doc_id").loc["2021_national_word"]
