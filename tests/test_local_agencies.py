@@ -283,3 +283,11 @@ def test_synthetic_plan_end_to_end(fujian_root, corpus):
     assert status.at["公安部", "2019_fujian"] == "named"
     assert status.at["贸促会", "2019_fujian"] == "not_named"   # no other_scope mark in the counterpart view
     assert status.at["中央综治办", "2019_fujian"] == "abolished"   # the national agency's dates still apply
+    # the local-national comparison takes the rule-given counterparts of a place the hand table does not hold
+    from ipm_analysis.analysis import reuse
+
+    ac = reuse.compare_plans(built, "2019_fujian", "2017_national").agency_comparison.set_index("agency")
+    assert ac.loc["福建省公安厅", ["counterpart", "national_agency"]].tolist() == ["公安部", "公安部"]
+    assert ac.at["福建省公安厅", "counterpart_national_tasks"] > 0
+    assert ac.loc["福建省文化厅", ["counterpart", "national_agency"]].tolist() == ["文化部", "文化部"]
+    assert ac.loc["福建检验检疫局", ["counterpart", "national_agency"]].tolist() == ["质检总局", "质检总局"]
