@@ -4,8 +4,10 @@ A clause is a bracketed span such as `（市场监管总局牵头，公安部、
 part names agencies and ends in a role verb: 牵头 in any form → ``lead``; 按职责分工(分别)负责 → ``participating``;
 a bare 负责 → ``responsible``. A part without a verb takes the verb of the next part
 (`（甲、乙，丙负责）`: all three responsible); a clause without any verb (one in the Qingdao plan) gets
-``unspecified``. Names are looked up in the reviewed alias table; placeholders (有关部门 …) are kept and flagged
-generic; unknown names are kept, flagged and reported.
+``unspecified``. Names are looked up in the reviewed alias table of the plan's scope; a name it does not hold
+is resolved by rule (``LocalRules``, data/local_agency_rules.yaml): split into a jurisdiction prefix (省, 市, 福建,
+福州 …) and a body, the body mapped to its national counterpart (省文化厅 → 文化部). Placeholders (有关部门 …) are
+kept and flagged generic; names no table or rule resolves are kept, flagged and reported once per name.
 """
 from __future__ import annotations
 
@@ -42,6 +44,9 @@ class AgencyTables:
     agencies: pd.DataFrame
     aliases: dict[tuple[str, str], str]
     generic: tuple[tuple[str, re.Pattern], ...]
+    rules: "LocalRules | None" = None
+    # (scope, agency) -> (counterpart, counterpart_successor) of agency_counterparts.csv ("" = reviewed: none)
+    counterparts: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def scope_of(self, level: str, jurisdiction: str) -> str:
         return "national" if level == "national" else jurisdiction
@@ -79,17 +84,24 @@ class AgencyTables:
 
 @functools.cache
 def load_agency_tables() -> AgencyTables:
-    """Read agencies.csv, agency_aliases.csv and the placeholders (generic_agencies.yaml) once per process."""
+    """Read agencies.csv, agency_aliases.csv, agency_counterparts.csv, the placeholders (generic_agencies.yaml)
+    and the local-agency rules (local_agency_rules.yaml) once per process."""
     agencies = pd.read_csv(config.data_path("agencies.csv"), comment="#", dtype=str, keep_default_na=False)
     aliases = pd.read_csv(config.data_path("agency_aliases.csv"), comment="#", dtype=str, keep_default_na=False)
     with open(config.data_path(grammar.placeholders_file()), encoding="utf-8") as fh:
         generic_doc = yaml.safe_load(fh)
     entries = generic_doc if isinstance(generic_doc, list) else generic_doc.get("generic", [])
     generic = tuple((e["name"], re.compile(e["pattern"])) for e in entries)
+    counterparts = pd.read_csv(config.data_path("agency_counterparts.csv"), comment="#", dtype=str,
+                               keep_default_na=False)
     return AgencyTables(
         agencies=agencies.set_index(["scope", "agency"]),
         aliases={(s, a.strip()): g for s, a, g in zip(aliases["scope"], aliases["alias"], aliases["agency"])},
         generic=generic,
+        rules=load_local_rules(),
+        counterparts={(s, a): (c, cs) for s, a, c, cs in zip(counterparts["scope"], counterparts["agency"],
+                                                            counterparts["counterpart"],
+                                                            counterparts["counterpart_successor"])},
     )
 
 
@@ -205,15 +217,27 @@ def _split_names(names: str, tables: AgencyTables) -> list[str]:
     return items + ([tail] if tail else [])
 
 
-def is_clause(content: str, tables: AgencyTables, scope: str) -> tuple[bool, bool]:
-    """(is a responsibility clause, has a role verb). Verbless brackets count only if every name is known."""
+def is_clause(content: str, tables: AgencyTables, scope: str, level: str | None = None) -> tuple[bool, bool]:
+    """(is a responsibility clause, has a role verb). Verbless brackets count only if every name is known (by
+    alias or rule) or a placeholder, and at least one is an agency."""
     stripped = content.strip().rstrip("。")
     if role_match(stripped) or ROLE_LABEL_RE.match(stripped):
         return True, True
+    level = level or ("national" if scope == "national" else "municipal")
     names = _split_names(stripped, tables)
-    known = [n for n in names if tables.lookup(n, scope) is not None]
-    ok = bool(known) and all(tables.lookup(n, scope) is not None or tables.generic_name(n) for n in names)
+    fields = [resolve_name(n, tables, scope, level) for n in names]
+    known = [f for f in fields if f[5] and not f[4]]
+    ok = bool(known) and all(f[5] for f in fields)
     return ok, False
+
+
+def resolve_name(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
+    """``_resolve`` memoised by (name, scope, level): a plan names the same few agencies again and again."""
+    key = (name, scope, level)
+    fields = tables.resolved.get(key)
+    if fields is None:
+        fields = tables.resolved[key] = _resolve(name, tables, scope, level)
+    return fields
 
 
 def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, jurisdiction: str,
@@ -246,7 +270,7 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
             if not spans and ROLE_LABEL_RE.match(line):  # a task-division line: 牵头单位：…；配合单位：…
                 found = [(0, len(line), line)]
             for a, b, content in found:
-                ok, has_verb = is_clause(content, tables, scope)
+                ok, has_verb = is_clause(content, tables, scope, level)
                 if not ok:
                     continue
                 start, end = seg_start + a, seg_start + b
@@ -259,14 +283,13 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                                         has_role_verb=has_verb))
                 for agency_no, (name, role, verb) in enumerate(split_clause_verbs(content.rstrip("。"), tables),
                                                                start=1):
-                    key = (name, scope, level)
-                    fields = tables.resolved.get(key)
-                    if fields is None:
-                        fields = tables.resolved[key] = _resolve(name, tables, scope, level)
-                    agency, agency_full, agency_level, successor, is_generic, is_known = fields
+                    (agency, agency_full, agency_level, successor, is_generic, is_known, canonical, place,
+                     counterpart, counterpart_successor, resolved_by) = resolve_name(name, tables, scope, level)
                     out.agencies.append(dict(
                         agency_raw=name, agency=agency, agency_full=agency_full, level=agency_level,
                         successor=successor, role=role, role_verb=verb, is_generic=is_generic, is_known=is_known,
+                        agency_canonical=canonical, agency_jurisdiction=place, counterpart=counterpart,
+                        counterpart_successor=counterpart_successor, resolved_by=resolved_by,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
                     if not is_known and not is_generic:
                         if name not in unknown:  # the clause is quoted once, from the first mention
@@ -282,19 +305,230 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
         out.diagnostics.append(Diagnostic(
             "warning", "unknown_agency",
             f"unknown agency name {name!r} in {clause!r}{more}; add it to "
-            f"ipm_analysis/data/agency_aliases.csv (scope {scope}) or fix the text",
+            f"ipm_analysis/data/agency_aliases.csv (scope {scope}), add a rule for its body to "
+            "ipm_analysis/data/local_agency_rules.yaml, or fix the text",
             norm.file, lines[0], norm.doc_id))
     out.diagnostics.sort(key=lambda d: d.line or 0)  # stable: line order, as the other stages report
     return out
 
 
 def _resolve(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
-    """(agency, agency_full, level, successor, is_generic, is_known) of a name as written."""
+    """(agency, agency_full, level, successor, is_generic, is_known, agency_canonical, agency_jurisdiction,
+    counterpart, counterpart_successor, resolved_by) of a name as written.
+
+    In order: a placeholder (generic); the alias table of the plan's scope (alias: the hand table wins, so
+    Qingdao's agencies keep their names; the rules add the canonical name and, where agency_counterparts.csv
+    has no row, the counterpart); a rule (rule: ``agency`` is the canonical ``<place><body>``, its successor
+    itself, as for the hand table, whose local successors are not verified either, and the national lineage is
+    ``counterpart_successor``); in a local plan, the national alias table (national_alias: 公安部 named by a
+    province); else unknown.
+    """
     generic = tables.generic_name(name)
     if generic:
-        return generic, None, level, None, True, True
+        return generic, None, level, None, True, True, generic, None, None, None, "generic"
     hit = tables.lookup(name, scope)
-    if hit is None:
-        return None, None, level, None, False, False
-    return (hit["agency"], hit["agency_full"] or None, hit["level"] or level, hit["successor"] or hit["agency"],
-            False, True)
+    if hit is not None:
+        agency, successor = hit["agency"], hit["successor"] or hit["agency"]
+        if scope == "national":
+            return (agency, hit["agency_full"] or None, hit["level"] or level, successor, False, True,
+                    agency, "全国", agency, successor, "alias")
+        canonical, place, counterpart, cp_successor = _local_facts(agency, tables, scope, level)
+        return (agency, hit["agency_full"] or None, hit["level"] or level, successor, False, True,
+                canonical, place, counterpart, cp_successor, "alias")
+    rule = tables.rules.resolve(name, scope, level) if tables.rules is not None else None
+    if rule is not None:
+        counterpart, cp_successor = _counterpart_facts(rule.rule, tables)
+        return (rule.agency, rule.agency_full, rule.level, rule.agency, False, True, rule.agency,
+                rule.jurisdiction, counterpart, cp_successor, "rule")
+    if scope != "national":
+        national = tables.lookup(name, "national")
+        if national is not None:
+            agency, successor = national["agency"], national["successor"] or national["agency"]
+            return (agency, national["agency_full"] or None, national["level"] or "national", successor, False,
+                    True, agency, "全国", agency, successor, "national_alias")
+    return None, None, level, None, False, False, None, None, None, None, "unknown"
+
+
+def _counterpart_facts(rule: BodyRule, tables: AgencyTables) -> tuple[str, str]:
+    """(counterpart, its successor): the rule's own successor where the functions went elsewhere (检验检疫局 →
+    海关总署), else the national lineage of agencies.csv."""
+    record = tables._records.get(("national", rule.counterpart))
+    successor = rule.successor or (record["successor"] if record else None) or rule.counterpart
+    return rule.counterpart, successor
+
+
+def _local_facts(agency: str, tables: AgencyTables, scope: str, level: str) -> tuple:
+    """(agency_canonical, agency_jurisdiction, counterpart, counterpart_successor) of a hand-table agency: the
+    rules applied to its canonical hand-table name, the reviewed agency_counterparts.csv row winning where
+    there is one (an empty counterpart there is a reviewed "none")."""
+    rule = tables.rules.resolve(agency, scope, level) if tables.rules is not None else None
+    if rule is not None:
+        canonical, place = rule.agency, rule.jurisdiction
+        counterpart, cp_successor = _counterpart_facts(rule.rule, tables)
+    else:
+        canonical, place = (tables.rules.canonical_place(agency, scope) if tables.rules is not None
+                            else (agency, scope))
+        counterpart = cp_successor = None
+    reviewed = tables.counterparts.get((scope, agency))
+    if reviewed is not None:
+        counterpart, cp_successor = reviewed[0] or None, reviewed[1] or None
+    return canonical, place, counterpart, cp_successor
+
+
+# --------------------------------------------------------------------------------------------------------------
+# local agencies by rule (data/local_agency_rules.yaml; README_agencies.md)
+
+# A leading party or state prefix that names no place: 中共福建省委宣传部, 中华人民共和国福州海关.
+_STATE_PREFIX_RE = re.compile("^(?:中共|中国共产党|中华人民共和国)")
+_MAX_PLACE = 8       # characters of a named place before its 市/州/县/区/盟/旗 (西双版纳傣族自治州 is 8 + 州)
+_BARE_PLACE = (2, 4)  # characters of a bare place name before a body that allows one (福州海关, 乌鲁木齐海关)
+RESOLVED_BY = ("alias", "rule", "national_alias", "generic", "unknown")
+
+
+@dataclass(frozen=True)
+class BodyRule:
+    """One reviewed rule: a body (or whole-name) pattern and the national counterpart it stands for."""
+
+    pattern: re.Pattern
+    counterpart: str
+    kind: str
+    canonical: str
+    full: str | None
+    successor: str | None = None
+    bare_place: bool = False
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A name resolved by rule: its canonical and full name, level, place and the rule that matched."""
+
+    agency: str
+    agency_full: str | None
+    level: str
+    jurisdiction: str | None   # the place it belongs to, full form (福建省; 福州 as written); None if unknown
+    rule: BodyRule
+
+
+@dataclass(frozen=True)
+class LocalRules:
+    """Prefix splitting and the body rules of ``local_agency_rules.yaml`` (compiled once)."""
+
+    names: tuple[BodyRule, ...]
+    bodies: tuple[BodyRule, ...]
+    provinces: dict[str, tuple[str, str]]           # full or short name -> (full name, kind)
+    prefixes: tuple[tuple[str, str, str], ...]      # (prefix, level, jurisdiction ending), longest first
+    place_levels: dict[str, str]                    # last character of a named place -> level
+
+    def body_rule(self, body: str, *, bare: bool = False) -> tuple[BodyRule, re.Match] | None:
+        """The rule a body fullmatches (only those that allow a bare place name, if ``bare``)."""
+        for rule in self.bodies:
+            if bare and not rule.bare_place:
+                continue
+            m = rule.pattern.fullmatch(body)
+            if m:
+                return rule, m
+        return None
+
+    def _provincial(self, place: str) -> bool:
+        return place in self.provinces
+
+    def splits(self, name: str, scope: str, level: str):
+        """Candidate (place for the templates, place's jurisdiction, level, body, bare) splits, in order."""
+        local = scope != "national"
+        # a province-level unit by its full name (福建省, 重庆市, 广西壮族自治区), longest first
+        for place in self._province_full:
+            if name.startswith(place):
+                yield place, place, "provincial", name[len(place):], False
+        # a relative prefix: 省 in a 福建省 plan is 福建省; 省 in a city's plan stays 省 (place unknown)
+        for prefix, prefix_level, ends in self.prefixes:
+            if name.startswith(prefix):
+                if local and ends and scope.endswith(ends):
+                    lvl = ("provincial" if self._provincial(scope) else prefix_level)
+                    yield scope, scope, lvl, name[len(prefix):], False
+                else:
+                    yield prefix, None, prefix_level, name[len(prefix):], False
+        # a named place: <2-8 hanzi> ending in 市/州/县/区/盟/旗 (福州市, 浦东新区, 重庆市渝中区)
+        for i in range(2, min(len(name) - 1, _MAX_PLACE + 1)):
+            if name[i] in self.place_levels:
+                place = name[: i + 1]
+                lvl = "provincial" if self._provincial(place) else self.place_levels[name[i]]
+                yield place, place, lvl, name[i + 1:], False
+        # a province by its short name (福建检验检疫局, 重庆海关)
+        for short in self._province_short:
+            if name.startswith(short):
+                yield short, self.provinces[short][0], "provincial", name[len(short):], False
+        # no prefix: in a local plan the plan's own agency (Qingdao's 林业局); in a national plan a bare body is a
+        # national name (the alias table's), so no rule resolves it (place None stops the search)
+        yield (scope if local else None), scope, "provincial" if self._provincial(scope) else level, name, False
+        # a bare place name before a body that allows one (福州海关, 厦门海关)
+        for k in range(_BARE_PLACE[0], _BARE_PLACE[1] + 1):
+            if len(name) > k:
+                yield name[:k], name[:k], "municipal", name[k:], True
+
+    @functools.cached_property
+    def _province_full(self) -> tuple[str, ...]:
+        return tuple(sorted((n for n, (full, _) in self.provinces.items() if n == full), key=len, reverse=True))
+
+    @functools.cached_property
+    def _province_short(self) -> tuple[str, ...]:
+        return tuple(sorted((n for n, (full, _) in self.provinces.items() if n != full), key=len, reverse=True))
+
+    def resolve(self, name: str, scope: str, level: str) -> RuleHit | None:
+        """A name resolved by rule in a plan of ``scope`` and ``level``, or None when no rule applies."""
+        name = _STATE_PREFIX_RE.sub("", name.strip())
+        if not name:
+            return None
+        for rule in self.names:
+            m = rule.pattern.fullmatch(name)
+            if m:
+                place = m.group("place")
+                place_full = self.provinces.get(place, (place,))[0]
+                lvl = ("provincial" if self._provincial(place) else
+                       self.place_levels.get(place[-1], "municipal"))
+                return self._hit(rule, m, place, place_full, lvl, "")
+        for place, place_full, lvl, body, bare in self.splits(name, scope, level):
+            found = self.body_rule(body, bare=bare) if body else None
+            if found:
+                if place is None:
+                    return None
+                return self._hit(found[0], found[1], place, place_full, lvl, body)
+        return None
+
+    @staticmethod
+    def _hit(rule: BodyRule, m: re.Match, place: str, place_full: str | None, level: str, body: str) -> RuleHit:
+        fields = {k: v or "" for k, v in m.groupdict().items()} | {"place": place, "body": body}
+        return RuleHit(agency=rule.canonical.format(**fields),
+                       agency_full=rule.full.format(**fields) if rule.full else None,
+                       level=level, jurisdiction=place_full, rule=rule)
+
+    def canonical_place(self, name: str, scope: str) -> tuple[str, str | None]:
+        """(canonical name, jurisdiction) of a name no rule resolves, by its relative prefix only (Qingdao's
+        hand-table 市电政办 → 青岛市电政办); the name itself when it has none."""
+        if scope != "national":
+            for prefix, _, ends in self.prefixes:
+                if name.startswith(prefix) and ends and scope.endswith(ends):
+                    return scope + name[len(prefix):], scope
+            return name, scope
+        return name, "全国"
+
+
+def _body_rule(entry: dict, key: str) -> BodyRule:
+    return BodyRule(pattern=re.compile(entry[key]), counterpart=entry["counterpart"], kind=entry["kind"],
+                    canonical=entry.get("canonical") or "{place}{body}", full=entry.get("full") or None,
+                    successor=entry.get("successor") or None, bare_place=bool(entry.get("bare_place", False)))
+
+
+@functools.cache
+def load_local_rules() -> LocalRules:
+    """``ipm_analysis/data/local_agency_rules.yaml``, its patterns compiled once per process."""
+    with open(config.data_path("local_agency_rules.yaml"), encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    provinces = {}
+    for p in doc["provinces"]:
+        for form in [p["name"], *p.get("short", [])]:
+            provinces[form] = (p["name"], p["kind"])
+    prefixes = tuple(sorted(((e["prefix"], e["level"], e["ends"]) for e in doc["prefixes"]),
+                            key=lambda t: -len(t[0])))
+    return LocalRules(names=tuple(_body_rule(e, "name") for e in doc.get("names", [])),
+                      bodies=tuple(_body_rule(e, "body") for e in doc["bodies"]),
+                      provinces=provinces, prefixes=prefixes, place_levels=dict(doc["place_levels"]))

@@ -29,7 +29,8 @@ COLUMNS: dict[str, dict[str, str]] = {
                     has_role_verb=B),
     "task_agencies": dict(doc_id=S, year=I, jurisdiction=S, task_id=S, clause_no=I, agency_no=I, agency_raw=S,
                           agency=S, agency_full=S, level=S, successor=S, role=S, role_verb=S, is_generic=B,
-                          is_known=B),
+                          is_known=B, agency_canonical=S, agency_jurisdiction=S, counterpart=S,
+                          counterpart_successor=S, resolved_by=S),
     "tokens": dict(doc_id=S, year=I, jurisdiction=S, segment_no=I, task_id=S, position=I, token=S, start=I, end=I,
                    is_stopword=B, is_punct=B, is_campaign=B, is_agency=B, is_in_clause=B),
     "removals": dict(doc_id=S, rule=S, raw_line=I, removed=S),
@@ -50,6 +51,7 @@ KEYS: dict[str, list[str]] = {
 ALLOWED = {
     ("segments", "kind"): ["title", "preamble", "section_heading", "task", "subtask", "unassigned"],
     ("task_agencies", "role"): ["lead", "responsible", "participating", "unspecified"],
+    ("task_agencies", "resolved_by"): ["alias", "rule", "national_alias", "generic", "unknown"],
     ("documents", "level"): ["national", "provincial", "municipal"],
     ("diagnostics", "severity"): ["error", "warning", "info"],
 }
@@ -59,7 +61,9 @@ NULLABLE = {
     ("clauses", "task_id"), ("clauses", "sub_no"), ("tokens", "task_id"),
     ("subtasks", "parent_sub_no"), ("subtasks", "marker"), ("subtasks", "item_no"),
     ("task_agencies", "task_id"), ("task_agencies", "agency"), ("task_agencies", "agency_full"),
-    ("task_agencies", "successor"), ("task_agencies", "role_verb"),
+    ("task_agencies", "successor"), ("task_agencies", "role_verb"), ("task_agencies", "agency_canonical"),
+    ("task_agencies", "agency_jurisdiction"), ("task_agencies", "counterpart"),
+    ("task_agencies", "counterpart_successor"),
     ("diagnostics", "doc_id"), ("diagnostics", "file"), ("diagnostics", "line"),
 }
 

@@ -30,6 +30,10 @@ def plan_coverage(documents: pd.DataFrame, tasks: pd.DataFrame, task_agencies: p
 def agency_load(task_agencies: pd.DataFrame, documents: pd.DataFrame, *, by: str = "agency") -> pd.DataFrame:
     """One row per plan and agency (or successor, ``by="successor"``) with task counts by role and share.
 
+    ``by="counterpart"`` (or ``"counterpart_successor"``) counts every agency under its national counterpart, so
+    the plans of any place line up with the national ones (福建省文化厅 and 文化部 both count as 文化部; a national
+    agency is its own counterpart); agencies without a counterpart (Qingdao's 市电政办) are left out there.
+
     Columns: doc_id, year, jurisdiction, <by>, n_lead, n_responsible, n_participating, n_unspecified, n_tasks,
     n_mentions, plan_tasks (tasks of the plan), share (n_tasks / plan_tasks).
     """
@@ -151,10 +155,18 @@ def successor_functions(reform: pd.DataFrame | None = None) -> pd.DataFrame:
             .sort_values(["year", "n_predecessors", "successor"], ascending=[True, False, True], ignore_index=True))
 
 
+# the counterpart views of task_agencies and the agencies.csv column their names are dated by
+COUNTERPART_VIEWS = {"counterpart": "agency", "counterpart_successor": "successor"}
+
+
 def _lifespans(agencies: pd.DataFrame, by: str) -> pd.DataFrame:
     """established / abolished per ``by`` value; for successors, the span of the agencies grouped under them
     (市场监管总局 in 2017 stands for 工商总局 and others that existed then)."""
     a = agencies.drop_duplicates("agency")
+    if by in COUNTERPART_VIEWS:
+        # national names, met in plans of every scope: the national agency's dates, no scope mark
+        a = a[a["scope"] == "national"].assign(scope=None)
+        by = COUNTERPART_VIEWS[by]
     if by == "agency":
         return a.set_index("agency")[["scope", "established", "abolished"]]
     # a missing date means "before the corpus" (established) or "still exists" (abolished): it wins

@@ -131,6 +131,9 @@ def agency_comparison(corpus, local: str, national: str, alignment: pd.DataFrame
     The counterpart is looked up by the name the national plan uses: the pre-2018 ``counterpart`` if the plan
     names it, else its post-reform ``counterpart_successor`` (so 市工商局 meets 工商总局 in 2017 and 市场监管总局
     in 2020). ``shared_aligned_tasks`` counts aligned task pairs that name both the agency and the counterpart.
+    An agency the table does not hold (a plan of any other place) takes the ``counterpart`` and
+    ``counterpart_successor`` of its task_agencies rows, which the local-agency rules supply (省文化厅 → 文化部,
+    文化和旅游部); the reviewed table wins where it has a row.
     """
     cp = load_counterparts() if counterparts is None else counterparts
     docs = getattr(corpus, "documents", None)
@@ -148,10 +151,18 @@ def agency_comparison(corpus, local: str, national: str, alignment: pd.DataFrame
     n_national = corpus.tasks["doc_id"].eq(national).sum()
     pairs = alignment.dropna(subset=["national_task_id"])[["local_task_id", "national_task_id"]]
 
+    by_rule = {}
+    if {"counterpart", "counterpart_successor"} <= set(loc.columns):
+        firsts = loc.drop_duplicates("agency").set_index("agency")
+        by_rule = {a: (c if isinstance(c, str) else "", cs if isinstance(cs, str) else "")
+                   for a, c, cs in zip(firsts.index, firsts["counterpart"], firsts["counterpart_successor"])}
+
     rows = []
     for agency, part in loc.groupby("agency"):
-        counterpart = cp.at[agency, "counterpart"] if agency in cp.index else ""
-        successor = cp.at[agency, "counterpart_successor"] if agency in cp.index else ""
+        if agency in cp.index:
+            counterpart, successor = cp.at[agency, "counterpart"], cp.at[agency, "counterpart_successor"]
+        else:
+            counterpart, successor = by_rule.get(agency, ("", ""))
         in_plan = next((n for n in (counterpart, successor) if n and n in nat_tasks_of), None)
         nat_tasks = nat_tasks_of.get(in_plan, set())
         tasks = set(part["task_id"])
