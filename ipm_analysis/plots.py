@@ -143,10 +143,16 @@ def short_label(text: str, max_chars: int = 16, *, ellipsis: str = "…") -> str
 # chart functions
 
 
+def _caption(fig: plt.Figure, note: str) -> None:
+    """A grey note under the chart (e.g. which plans it shows), laid out with it, never overlapping."""
+    if note:
+        fig.supxlabel(note, fontsize=7, color="#555555", x=0.01, ha="left")
+
+
 def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str = "{:.0f}",
             colorbar_label: str = "", annotate: bool = True, figsize=None, presence: bool = False,
             mask: pd.DataFrame | None = None, mask_label: str = MASK_LABEL,
-            blank_label: str | None = None) -> plt.Figure:
+            blank_label: str | None = None, note: str = "") -> plt.Figure:
     """A labelled heatmap of a rows × columns frame (NaN cells left blank).
 
     Annotations are black or white by contrast with each cell's own colour. ``presence=True`` draws cells with
@@ -162,7 +168,9 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
     # the row labels take width of their own: without it long agency names squeeze the columns together
     row_chars = max((len(str(i)) for i in matrix.index), default=0)
     col_chars = max((len(str(c)) for c in matrix.columns), default=0)
-    figsize = figsize or (max(5, 1.0 * n_cols + 3 + 0.14 * row_chars), max(3, 0.32 * n_rows + 1.5))
+    # an inch a column, half an inch beyond 12 columns (20 national plans stay one page wide)
+    col_width = 1.0 if n_cols <= 12 else 0.5
+    figsize = figsize or (max(5, col_width * n_cols + 3 + 0.14 * row_chars), max(3, 0.32 * n_rows + 1.5))
     fig, ax = plt.subplots(figsize=figsize)
     values = matrix.to_numpy(dtype=float)
     hidden = (np.zeros(values.shape, bool) if mask is None
@@ -214,10 +222,11 @@ def heatmap(matrix: pd.DataFrame, *, title: str, cmap: str = "Blues", fmt: str =
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08 if not tilt else -0.2),
                   ncols=len(handles), fontsize=8, frameon=False)
     ax.set_title(title)
+    _caption(fig, note)
     return fig
 
 
-def grouped_barh(frame: pd.DataFrame, *, title: str, xlabel: str, figsize=None) -> plt.Figure:
+def grouped_barh(frame: pd.DataFrame, *, title: str, xlabel: str, figsize=None, note: str = "") -> plt.Figure:
     """Horizontal grouped bars: index = categories (top to bottom), columns = series, drawn top to bottom in
     each group in column order, as the legend lists them. Whole-number values get whole-number ticks."""
     use_cjk_font()
@@ -235,12 +244,13 @@ def grouped_barh(frame: pd.DataFrame, *, title: str, xlabel: str, figsize=None) 
     handles, labels = ax.get_legend_handles_labels()
     # outside the axes so it never covers a bar
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    _caption(fig, note)
     return fig
 
 
 def small_multiples_barh(frame: pd.DataFrame, *, facet: str, label: str, value: str, title: str,
                          ncols: int = 3, xlabel: str = "", sharex: bool = True,
-                         max_label_chars: int | None = None) -> plt.Figure:
+                         max_label_chars: int | None = None, note: str = "") -> plt.Figure:
     """One horizontal bar chart per facet value (e.g. top terms per plan). ``sharex`` gives every panel the
     same value axis (set False when the panels' values are not comparable); labels longer than
     ``max_label_chars`` are shortened at a word boundary."""
@@ -269,6 +279,7 @@ def small_multiples_barh(frame: pd.DataFrame, *, facet: str, label: str, value: 
     for ax in list(axes.flat)[len(facets):]:
         ax.set_visible(False)
     fig.suptitle(title)
+    _caption(fig, note)
     return fig
 
 
@@ -310,7 +321,10 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str, ylabel: 
             ax.scatter(xs[hollow], ys[hollow], facecolors="white", edgecolors=colours[key], s=28, zorder=3,
                        linewidths=1.4)
         ticks = sorted(sub[x].unique())
-        ax.set_xticks(ticks, [str(int(t)) if float(t).is_integer() else str(t) for t in ticks])
+        # every value is a tick; beyond 8 only every k-th is labelled, so 20 years' labels never overlap
+        step = -(-len(ticks) // 8)
+        ax.set_xticks(ticks, [(str(int(t)) if float(t).is_integer() else str(t)) if i % step == 0 else ""
+                              for i, t in enumerate(ticks)])
         if len(ticks) == 1:
             ax.set_xlim(ticks[0] - 1, ticks[0] + 1)
         if panel is not None:
@@ -402,14 +416,16 @@ def keyness_bars(frame: pd.DataFrame, *, title: str, label: str = "token", alpha
     return fig
 
 
-def dispersion(frame: pd.DataFrame, *, labels: pd.Series, title: str) -> plt.Figure:
-    """Lexical dispersion (as quanteda's textplot_xray): one panel per term, one row per plan, a tick at each
-    occurrence's relative position in the plan's text."""
+def dispersion(frame: pd.DataFrame, *, labels: pd.Series, title: str, terms: list[str] | None = None,
+               note: str = "") -> plt.Figure:
+    """Lexical dispersion (as quanteda's textplot_xray): one panel per term side by side (in ``terms`` order,
+    default as the frame has them), one row per plan, a tick at each occurrence's relative position in the
+    plan's text."""
     use_cjk_font()
-    terms = list(dict.fromkeys(frame["term"]))
+    terms = list(terms) if terms is not None else list(dict.fromkeys(frame["term"]))
     order = list(labels.index)
-    fig, axes = plt.subplots(len(terms), 1, figsize=(9, 0.35 * len(order) * len(terms) + 1.2), squeeze=False,
-                             sharex=True)
+    fig, axes = plt.subplots(1, len(terms), figsize=(2.6 * len(terms) + 2, 0.3 * len(order) + 1.6), squeeze=False,
+                             sharey=True)
     for ax, term in zip(axes.flat, terms):
         part = frame[frame["term"] == term]
         ypos = part["doc_id"].map({d: i for i, d in enumerate(order)})
@@ -417,8 +433,10 @@ def dispersion(frame: pd.DataFrame, *, labels: pd.Series, title: str) -> plt.Fig
         ax.set_yticks(range(len(order)), [labels[d] for d in order], fontsize=8)
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.set_xlim(0, 1)
-        ax.set_title(term, fontsize=10, loc="left")
-    axes.flat[-1].set_xlabel("在文本中的相对位置 (relative position in the plan)")
+        ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+        ax.set_title(term, fontsize=10)
+    fig.supxlabel("在文本中的相对位置 (relative position in the plan)" + (f"\n{note}" if note else ""),
+                  fontsize=8)
     fig.suptitle(title)
     return fig
 
@@ -559,7 +577,8 @@ def adjacency_heatmap(frame: pd.DataFrame, *, title: str, cmap: str = "Blues", f
     return fig
 
 
-def placeholder_bars(frame: pd.DataFrame, labels: pd.Series | None = None, *, title: str) -> plt.Figure:
+def placeholder_bars(frame: pd.DataFrame, labels: pd.Series | None = None, *, title: str,
+                     note: str = "") -> plt.Figure:
     """Per plan, its tasks split into: naming agencies only, naming a placeholder beside agencies, naming only
     placeholders, without any clause (``agency_load.placeholder_tasks``). Stacked in the legend's order."""
     use_cjk_font()
@@ -583,4 +602,5 @@ def placeholder_bars(frame: pd.DataFrame, labels: pd.Series | None = None, *, ti
     ax.set_xlabel("任务数（泛称：领导小组有关成员单位、有关部门等）")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=len(parts), fontsize=8, frameon=False)
     ax.set_title(title)
+    _caption(fig, note)
     return fig

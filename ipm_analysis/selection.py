@@ -32,6 +32,29 @@ def all_plans(documents: pd.DataFrame) -> list[str]:
     return _ordered(documents)["doc_id"].tolist()
 
 
+def shown_plans(documents: pd.DataFrame, *, max_local: int | None = 6,
+                max_national: int | None = None) -> list[str]:
+    """The plans a per-plan chart draws, in time order: every national plan (or the latest ``max_national``)
+    and the latest ``max_local`` local plans (None: all). Tables always keep every plan; a chart with one
+    panel, row or column per plan stays readable when the corpus holds 20 national and 50 local plans."""
+    nat, loc = national_plans(documents), local_plans(documents)
+    keep = set(nat if max_national is None else nat[len(nat) - max_national:] if max_national > 0 else [])
+    keep |= set(loc if max_local is None else loc[len(loc) - max_local:] if max_local > 0 else [])
+    return [d for d in all_plans(documents) if d in keep]
+
+
+def shown_note(documents: pd.DataFrame, shown: list[str]) -> str:
+    """'' when ``shown`` is every plan, else a short note for a chart's caption: how many plans of each level
+    the chart leaves out (they are in its table)."""
+    nat, loc = national_plans(documents), local_plans(documents)
+    n_nat, n_loc = sum(d in set(shown) for d in nat), sum(d in set(shown) for d in loc)
+    if n_nat == len(nat) and n_loc == len(loc):
+        return ""
+    return (f"图中为{n_nat}/{len(nat)}个全国计划和最近的{n_loc}/{len(loc)}个地方计划，全部计划见数据表 / "
+            f"showing {n_nat} of {len(nat)} national and the latest {n_loc} of {len(loc)} local plans; "
+            "all plans are in the table")
+
+
 def latest_national(documents: pd.DataFrame) -> str | None:
     """The most recent national plan (the default focus plan), or None if the corpus has none."""
     plans = national_plans(documents)

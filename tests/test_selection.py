@@ -39,3 +39,14 @@ def test_real_corpus(corpus):
     assert selection.national_plans(corpus.documents) == ["2012_national", "2017_national", "2020_national",
                                                           "2021_national"]
     assert selection.local_plans(corpus.documents) == ["2018_qingdao"]
+
+
+def test_shown_plans_keep_every_national_plan_and_the_latest_local_ones():
+    # 2018_qingdao is the older local plan: with max_local=1 only 2022_jiangsu is drawn
+    assert selection.shown_plans(DOCS, max_local=1) == ["2012_national", "2017_national", "2021_national",
+                                                        "2022_jiangsu", "2022_national", "2022_national_b"]
+    assert selection.shown_plans(DOCS, max_local=0, max_national=2) == ["2022_national", "2022_national_b"]
+    assert selection.shown_plans(DOCS, max_local=None) == selection.all_plans(DOCS)
+    assert selection.shown_note(DOCS, selection.all_plans(DOCS)) == ""
+    note = selection.shown_note(DOCS, selection.shown_plans(DOCS, max_local=1))
+    assert "5 of 5 national" in note and "latest 1 of 2 local" in note
