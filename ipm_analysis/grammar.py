@@ -207,6 +207,34 @@ def is_role_label_line(text: str) -> bool:
     return ROLE_LABEL_RE.match(text) is not None
 
 
+_DIVISION = _G["division_table"]
+_NOTE_LABELS = tuple(_DIVISION["notes"])
+# A note of a task-division table's row, on its own line under the task (完成时限：2019年底).
+NOTE_LABEL_RE = re.compile("^(?:" + "|".join(map(re.escape, _NOTE_LABELS)) + ")：")
+_COLUMN_KINDS = {word: ("number", word) for word in _DIVISION["number"]} | \
+    {word: ("task", word) for word in _DIVISION["task"]} | {word: ("note", word) for word in _NOTE_LABELS} | \
+    {label: (role, label) for role, labels in _G["role_labels"].items() for label in labels}
+
+
+def division_column(header: str) -> tuple[str, str] | None:
+    """The kind of a task-division table's column by its header cell (序号 → number, 工作任务 → task, 牵头单位 →
+    lead, 完成时限 → note …) and the header word; None for another header."""
+    return _COLUMN_KINDS.get(re.sub(r"\s+", "", header))
+
+
+def division_columns(headers: list[str]) -> list[tuple[str, str] | None] | None:
+    """The columns of a task-division table by its header row, or None when the row names no task column or no
+    role column (not a task division)."""
+    kinds = [division_column(h) for h in headers]
+    named = {k[0] for k in kinds if k}
+    return kinds if "task" in named and named & set(_G["role_labels"]) else None
+
+
+def is_label_line(text: str) -> bool:
+    """A line naming a task's agencies (牵头单位：…) or a note of a task-division table's row (完成时限：…)."""
+    return ROLE_LABEL_RE.match(text) is not None or NOTE_LABEL_RE.match(text) is not None
+
+
 def placeholders_file() -> str:
     """Name of the reviewed placeholder file in ``data/``."""
     return _G["placeholders"]
