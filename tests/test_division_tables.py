@@ -225,3 +225,23 @@ def test_pdf_division_table_over_a_page_break(tmp_path):
     assert records["tasks"][-1]["title"] == "开展第43项专项行动，加大打击力度"
     assert sum(r["rule"] == "division_table_header" for r in records["removals"]) == 1
     assert {d["code"] for d in records["diagnostics"]} <= {"division_table", "unknown_agency"}
+
+
+def test_pdf_row_cut_by_a_page_break_is_joined():
+    """A row a page break cut: the next page's table opens with the rest of it, its number cell empty."""
+    def line(page, n, text, x0, top):
+        return (page, n, 842.0, {"text": text, "x0": x0, "x1": x0 + 40, "top": top, "bottom": top + 10})
+
+    def cells(y, texts):
+        return [((x, y, x + 100, y + 20), text) for x, text in zip((0, 100, 200), texts)]
+
+    first = {"bbox": (0, 700, 300, 760), "rows": [(0, 700, 300, 720), (0, 720, 300, 760)],
+             "grid": [cells(700, ["序号", "工作任务", "牵头单位"]), cells(720, ["1", "开展网络市场监管专项", "省市场监管局"])]}
+    rest = {"bbox": (0, 60, 300, 80), "rows": [(0, 60, 300, 80)], "grid": [cells(60, ["", "行动。", ""])]}
+    lines = [line(0, 1, TITLE, 0, 100), line(0, 2, "序号", 5, 705), line(0, 3, "工作任务", 105, 705),
+             line(0, 4, "1", 5, 725), line(0, 5, "开展网络市场监管专项", 105, 725), line(1, 6, "行动。", 105, 65),
+             line(1, 7, "二、加强刑事打击", 0, 100)]
+    out, removals, diags = readers._pdf_divisions(lines, [[first], [rest]], "gz.pdf")
+    assert [(p, n, l["text"]) for p, n, _, l in out] == [
+        (0, 1, TITLE), (0, 4, "1.开展网络市场监管专项行动。（牵头单位：省市场监管局）"), (1, 7, "二、加强刑事打击")]
+    assert [r["removed"] for r in removals] == ["序号 | 工作任务 | 牵头单位"] and [d.code for d in diags] == ["division_table"]
