@@ -60,6 +60,16 @@ _SPACE = r"[ \t\u00a0\u3000]"
 _ANY_MARKER = "|".join(rx.pattern.replace("(?P<num>", "(?:").replace("(?P<open>", "(?:") for rx in _LEVEL_RES)
 _FLAT_RE = re.compile(rf"{_SPACE}(?<=\S{_SPACE}){_SPACE}*(?={_ANY_MARKER})")
 _LEADING_RE = re.compile(r"^[\s#]*")
+# Markers run into a line without a space (plan_grammar.yaml `run_in`): after a sentence end or a closing
+# bracket (led by the punctuation, so the regex engine skips to it), or at the end of a heading run.
+_RUN_IN = _G["run_in"]
+_RUN_IN_AFTER = _RUN_IN["after"]
+_RUN_IN_RE = re.compile(rf"[{re.escape(_RUN_IN_AFTER)}）](?={_ANY_MARKER})")
+_ANY_MARKER_RE = re.compile(_ANY_MARKER)
+_NOT_AFTER_RE = re.compile(_RUN_IN["not_after"])
+_NOT_BEFORE_RE = re.compile(_RUN_IN["not_before"])
+_RUN_IN_TITLE_RE = re.compile(_RUN_IN["title"])
+_SECTION_STOPS = frozenset("。；！？")
 
 
 def cn_numeral(token: str) -> int:
@@ -132,10 +142,12 @@ def is_heading_line(text: str) -> bool:
 class FlatSplitter:
     """Finds the paragraph breaks of a flattened copy, line by line through one document.
 
-    A marker inside a line starts a paragraph when whitespace precedes it, heading text follows it and it
-    continues its level's numbering: the next number of that level, or 1 after a marker of a shallower level.
-    The numbering seen so far (line starts included) is the splitter's state, so call ``breaks`` on every line
-    of a document in order. A plan title opening a line before any marker is cut off the text after it.
+    A marker inside a line starts a paragraph when heading text follows it, it continues its level's numbering
+    (the next number of that level, or 1 after a marker of a shallower level) and either whitespace precedes it
+    or it is run in without a space (``run_in`` in the grammar: after a sentence end, or at the end of a heading
+    run, and not in a reference such as 第（一）项). The numbering seen so far (line starts included) is the
+    splitter's state, so call ``breaks`` on every line of a document in order. A plan title opening a line
+    before any marker is cut off the text after it.
     """
 
     def __init__(self) -> None:
@@ -152,23 +164,102 @@ class FlatSplitter:
         return mark.number == self.last.get(mark.level, 0) + 1 or (mark.number == 1 and mark.level in self.fresh)
 
     def breaks(self, line: str) -> list[tuple[int, int]]:
-        """(start, end) of the whitespace runs of ``line`` at which a new paragraph begins."""
+        """(start, end) of the whitespace runs of ``line`` at which a new paragraph begins (start == end where a
+        marker is run in without a space)."""
         lead = _LEADING_RE.match(line).end()
         first = _first_marker(line, lead)
         if first is not None:
             self._see(first)
         out = []
+        piece, piece_mark = lead, first  # the paragraph being read and its marker
         title = None if self.titled or self.last else _FLAT_TITLE_RE.match(line, lead)
         if title:
             self.titled = True
             out.append(_SPACES_RE.match(line, title.end()).span())
-        for ws in _FLAT_RE.finditer(line, lead):
-            mark = _first_marker(line, ws.end())
-            if mark is None or not _HEADING_START_RE.match(line, ws.end() + mark.end) or not self._continues(mark):
+        elif not (self.titled or self.last) and first is None and not TITLE_RE.match(line[lead:]):
+            title = _RUN_IN_TITLE_RE.match(line, lead)
+            if title:  # 2019年…工作要点2019年，全省… or …工作要点一、总体要求
+                self.titled = True
+                piece = title.end()
+                out.append((piece, piece))
+                piece_mark = _first_marker(line, piece)
+                if piece_mark is not None and self._continues(piece_mark):
+                    self._see(piece_mark)
+                else:
+                    piece_mark = None
+        spaced = [(ws.start(), ws.end(), True) for ws in _FLAT_RE.finditer(line, lead)]
+        run_in = [(m.end(), m.end(), False) for m in _RUN_IN_RE.finditer(line, piece)]
+        static = sorted(spaced + run_in) if run_in else spaced
+        heads = self._heading_run(line, piece, piece_mark)
+        k, pos = 0, piece
+        while True:
+            head = next((q for q in heads if q > pos), None)
+            if k < len(static) and (head is None or static[k][0] <= head):
+                a, b, is_space = static[k]
+                k += 1
+            elif head is not None:
+                a = b = head
+                is_space = False
+            else:
+                break
+            pos = a
+            mark = _first_marker(line, b)
+            if mark is None or not _HEADING_START_RE.match(line, b + mark.end) or not self._continues(mark):
+                continue
+            if not is_space and not self._run_in_ok(line, piece, b, mark):
                 continue
             self._see(mark)
-            out.append((ws.start(), ws.end()))
+            out.append((a, b))
+            piece = b
+            heads = self._heading_run(line, piece, mark)
         return out
+
+    @staticmethod
+    def _heading_run(line: str, piece: int, mark: Marker | None) -> list[int]:
+        """Where a marker starts inside the heading that opens the paragraph at ``piece`` (一、总体要求（一）…):
+        after at least two characters of heading text, before any of its stops and its length limit."""
+        if mark is None:
+            return []
+        section = mark.level == SECTION
+        stops = _SECTION_STOPS if section else _HEADING_STOPS
+        start = piece + mark.end
+        end = min(len(line), piece + (SECTION_MAX_CHARS if section else HEADING_MAX_CHARS))
+        end = next((i for i in range(start, end) if line[i] in stops), end)
+        out = []
+        found = _ANY_MARKER_RE.search(line, start + 2)
+        while found is not None and found.start() < end:
+            out.append(found.start())
+            found = _ANY_MARKER_RE.search(line, found.end())
+        return out
+
+    @staticmethod
+    def _run_in_ok(line: str, piece: int, at: int, mark: Marker) -> bool:
+        """Whether a marker run in at ``at`` without a space is no part of a sentence: not after a digit, a Latin
+        letter or an opening bracket, nor after a reference word (第, 上述, 按照本要点 …), nor before a numeral
+        enumeration (一、二类) or 项/条/款 (（一）项); a closing bracket before it closes a responsibility clause or
+        a bracket after a sentence end."""
+        before = line[at - 1] if at > 0 else ""
+        if before in "（(.．" or before.isascii() and before.isalnum():
+            return False
+        if _NOT_AFTER_RE.search(line, max(piece, at - 8), at) or _NOT_BEFORE_RE.match(line, at + mark.end):
+            return False
+        if before == "）":
+            text = line[piece:at]
+            if strip_trailing_clause(text) != text:
+                return True
+            opening = _opening_bracket(text)
+            return opening is not None and opening > 0 and text[opening - 1] in _RUN_IN_AFTER
+        return True
+
+
+def _opening_bracket(text: str) -> int | None:
+    """Offset of the （ that the final ） of ``text`` closes (nested brackets inside it), if any."""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {"）": 1, "（": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    return None
 
 
 def _first_marker(text: str, pos: int) -> Marker | None:
@@ -205,6 +296,34 @@ def role_pattern() -> str:
 def is_role_label_line(text: str) -> bool:
     """A line of a task-division document naming the agencies of the task or item above it (牵头单位：…)."""
     return ROLE_LABEL_RE.match(text) is not None
+
+
+_DIVISION = _G["division_table"]
+_NOTE_LABELS = tuple(_DIVISION["notes"])
+# A note of a task-division table's row, on its own line under the task (完成时限：2019年底).
+NOTE_LABEL_RE = re.compile("^(?:" + "|".join(map(re.escape, _NOTE_LABELS)) + ")：")
+_COLUMN_KINDS = {word: ("number", word) for word in _DIVISION["number"]} | \
+    {word: ("task", word) for word in _DIVISION["task"]} | {word: ("note", word) for word in _NOTE_LABELS} | \
+    {label: (role, label) for role, labels in _G["role_labels"].items() for label in labels}
+
+
+def division_column(header: str) -> tuple[str, str] | None:
+    """The kind of a task-division table's column by its header cell (序号 → number, 工作任务 → task, 牵头单位 →
+    lead, 完成时限 → note …) and the header word; None for another header."""
+    return _COLUMN_KINDS.get(re.sub(r"\s+", "", header))
+
+
+def division_columns(headers: list[str]) -> list[tuple[str, str] | None] | None:
+    """The columns of a task-division table by its header row, or None when the row names no task column or no
+    role column (not a task division)."""
+    kinds = [division_column(h) for h in headers]
+    named = {k[0] for k in kinds if k}
+    return kinds if "task" in named and named & set(_G["role_labels"]) else None
+
+
+def is_label_line(text: str) -> bool:
+    """A line naming a task's agencies (牵头单位：…) or a note of a task-division table's row (完成时限：…)."""
+    return ROLE_LABEL_RE.match(text) is not None or NOTE_LABEL_RE.match(text) is not None
 
 
 def placeholders_file() -> str:

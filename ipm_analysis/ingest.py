@@ -490,7 +490,7 @@ def normalise(text: str, *, doc_id: str, file: str, script: str) -> Normalised:
         prev = body_lines[-1] if body_lines and (title_at is None or len(body_lines) > 1) else None
         if prev is not None and not prev.text.endswith(TERMINAL) and not _is_section(prev.text) \
                 and not grammar.is_heading_line(prev.text) and not grammar.is_marker_line(l.text) \
-                and not grammar.is_role_label_line(l.text):
+                and not grammar.is_label_line(l.text):
             removals.append(_removal(doc_id, "page_break_join", l.raw_line, "\n"))
             body_lines[-1] = Line(prev.text + l.text, prev.raw_line,
                                   prev.pieces + ((len(prev.text), l.raw_line),))

@@ -142,8 +142,8 @@ def parse(norm: Normalised) -> Structure:
             sub = add_subtask(start, _title_of(text[mark.end:])[0], mark, len(items) + 1,
                               items[-1][1] if items else None)
             items.append((mark.level, sub))
-        elif task is not None and (items or grammar.is_role_label_line(text)):
-            pass  # continues the open item, or names the task's agencies (牵头单位：… in a task division)
+        elif task is not None and (items or grammar.is_label_line(text)):
+            pass  # continues the open item, or names the task's agencies or a note (牵头单位：…, 完成时限：… in a task division)
         elif task is not None and multi:
             sub = SUBHEADING_RE.match(text)
             if sub:

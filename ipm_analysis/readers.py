@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from . import grammar
 from .diagnostics import Diagnostic, InputError
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -131,6 +132,146 @@ def find_markup(text: str) -> re.Match | None:
         first = next(tags, None)
         found = first if first is not None and sum(1 for _ in zip(range(2), tags)) == 2 else None
     return found
+
+
+# --------------------------------------------------------------------------------------------------------------
+# task-division tables (all formats)
+
+_BARE_ARABIC_RE = re.compile(r"[0-9]{1,3}")
+_BARE_CN_RE = re.compile(f"[{grammar.CN_DIGITS}]+")
+_NUMBER_PUNCT_RE = re.compile(r"^[\s.．、]+|[\s.．、]+$")
+
+
+@dataclass
+class DivisionTable:
+    """A task-division table turned into the lines of a plan: each line with the index of its grid row."""
+
+    lines: list[tuple[str, int]]
+    header_rows: list[int]          # grid rows of the header (dropped)
+    header: str                     # the header as printed, cells joined by ' | '
+    tasks: int = 0
+    headings: int = 0
+    numbered: int = 0               # rows without a number, numbered by their place (N.)
+
+
+def division_table(grid: list[list[tuple[object, str]]], *, wrapped: bool = False,
+                   columns: list | None = None) -> DivisionTable | None:
+    """Read a table as a task division (``grammar.division_columns``), or None when it is not one.
+
+    ``grid`` holds a row per table row and a ``(key, text)`` per grid column, ``key`` naming the physical cell
+    (a merged cell repeats its key and text in every grid cell it covers); the lines of a cell's text are its
+    paragraphs, or (``wrapped``: a PDF) the lines it wraps onto. ``columns`` reads a table without a header as
+    going on with a table whose columns are known (a PDF table continued on the next page).
+    """
+    header_rows: list[int] = []
+    if columns is None:
+        for h in range(min(3, len(grid))):
+            columns = grammar.division_columns([text for _, text in grid[h]])
+            if columns:
+                break
+        if not columns:
+            return None
+        header_rows = [h]
+        for r in range(h + 1, len(grid)):  # a header of two rows: 责任单位 over 牵头单位 | 配合单位
+            more = [grammar.division_column(text) if text.strip() else None for _, text in grid[r]]
+            if not any(more) or any(t.strip() and m is None for (_, t), m in zip(grid[r], more)):
+                break
+            columns = [m or c for m, c in zip(more, columns)]
+            header_rows.append(r)
+    start = header_rows[-1] + 1 if header_rows else 0
+    header = " | ".join(t for r in header_rows for t in _distinct(grid[r]))
+    out = DivisionTable([], header_rows, header)
+
+    def join(text: str, kind: str) -> str:
+        pieces = [p.strip() for p in text.split("\n") if p.strip()]
+        if wrapped or kind == "number":
+            return "".join(pieces)
+        if kind == "task":  # the task's paragraphs
+            return "\n".join(pieces)
+        return "、".join(p.rstrip("。；，、") for p in pieces)  # agencies a paragraph each: 甲 / 乙 → 甲、乙
+
+    for r in range(header_rows[0] if header_rows else 0):  # a title row above the header
+        out.lines += [(line, r) for t in _distinct(grid[r]) for line in t.split("\n") if line.strip()]
+    last_task_key, counter = None, 0
+    for r in range(start, len(grid)):
+        row = grid[r]
+        filled = _distinct(row)
+        if not filled:
+            continue
+        cells: dict[str, list[tuple[str, str, object]]] = {}
+        seen_keys = set()
+        for (key, text), column in zip(row, columns):
+            if column is None or not text.strip() or key in seen_keys:
+                continue
+            seen_keys.add(key)
+            cells.setdefault(column[0] if column[0] in ("number", "task", "note") else "role", []).append(
+                (column[1], join(text, column[0]), key))
+        task_cell = (cells.get("task") or [(None, "", None)])[0]
+        task_key, task = task_cell[2], task_cell[1] if task_cell[1] else ""
+        roles = [(label, text) for label, text, _ in cells.get("role", [])]
+        notes = [f"{label}：{text}" for label, text, _ in cells.get("note", [])]
+        number = _NUMBER_PUNCT_RE.sub("", (cells.get("number") or [("", "", None)])[0][1])
+        lone = filled[0].replace("\n", "")
+        if len(filled) == 1 and (grammar.is_section(lone) or grammar.marker_at(lone) and not roles):
+            out.lines.append((lone, r))          # a heading row: 一、加强重点领域治理
+            out.headings += 1
+            last_task_key, counter = None, 0
+            continue
+        if not roles and not notes and _BARE_CN_RE.fullmatch(number) and task and len(task) <= \
+                grammar.SECTION_MAX_CHARS and "。" not in task:
+            out.lines.append((f"{number}、{task}", r))   # 一 | 加强重点领域治理: a section heading in two cells
+            out.headings += 1
+            last_task_key, counter = None, 0
+            continue
+        if last_task_key is not None and (task_key == last_task_key or not task):  # task cell merged down or
+            # left empty: more agencies of the task above
+            if roles:
+                out.lines.append(("；".join(f"{label}：{text}" for label, text in roles), r))
+            out.lines += [(note, r) for note in notes]
+            continue
+        paragraphs = [p.strip() for p in task.split("\n") if p.strip()] if not wrapped else [task]
+        if not paragraphs:
+            paragraphs = [""]
+        first = paragraphs[0]
+        counter += 1
+        if first and grammar.marker_at(first) is not None:
+            marker = ""
+        elif _BARE_ARABIC_RE.fullmatch(number):
+            marker = f"{number}."
+        elif _BARE_CN_RE.fullmatch(number):
+            marker = f"（{number}）"
+        elif number and grammar.marker_at(number + first) is not None:
+            marker = number
+        else:
+            marker = f"{counter}."
+            out.numbered += 1
+        clause = "（" + "；".join(f"{label}：{text}" for label, text in roles) + "）" if roles else ""
+        paragraphs[0] = marker + first
+        paragraphs[-1] += clause
+        out.lines += [(p, r) for p in paragraphs] + [(note, r) for note in notes]
+        out.tasks += 1
+        last_task_key = task_key
+    return out
+
+
+def _distinct(row: list[tuple[object, str]]) -> list[str]:
+    """The texts of a grid row's filled cells, a merged cell once."""
+    seen, out = set(), []
+    for key, text in row:
+        if text.strip() and key not in seen:
+            seen.add(key)
+            out.append(text.strip())
+    return out
+
+
+def _division_diagnostic(table: DivisionTable, file: str, line: int) -> Diagnostic:
+    numbered = (f"; {table.numbered} row(s) without a number numbered by their place (N.)" if table.numbered
+                else "")
+    return Diagnostic(
+        severity="info", code="division_table", file=file, line=line, doc_id=None,
+        message=f"a task-division table (header {table.header!r}) read as {table.tasks} task(s) with their role "
+                f"clauses and {table.headings} heading(s){numbered}; its header row is dropped (removals "
+                "division_table_header)")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -257,9 +398,18 @@ def read_html(data: bytes, file: str) -> Extracted:
     most = 0.3 * max(_cjk(main) - _link_cjk(main), 1)
     drop([(node, rule) for node in main.traverse(include_text=False) if node is not main
           for rule in [_furniture_rule(node) or _link_list(node)] if rule and _cjk(node) - _link_cjk(node) < most])
+    divisions = {}  # task-division tables, by node: read a row a line
+    for node in main.css("table"):
+        division = division_table(_html_grid(node))
+        if division is not None and not _inside(node, set(divisions)):
+            divisions[node.mem_id] = division
+            first = _CJK_RUN_RE.search(division.header)
+            line = locate.find(first.group(0) if first else division.header, anywhere=True)
+            removals.append({"rule": "division_table_header", "raw_line": line, "removed": division.header})
+            diags.append(_division_diagnostic(division, file, line))
     lines: list[str] = []
     for block in ([title] if title is not None else []) + [main]:
-        lines += _block_lines(block)
+        lines += _block_lines(block, divisions)
     texts, numbers = [], []
     for text in lines:
         rule = next((r for r, rx in _FURNITURE_TEXT if rx.search(text)), None)
@@ -297,7 +447,8 @@ def _main_block(body):
     while True:
         children = [c for c in node.iter(include_text=False) if c.tag not in ("-text", "-comment")]
         best = max(children, key=weight, default=None)
-        if best is None or weight(best) < 0.8 * total or best.tag in ("br", "a", "span", "font", "b", "strong"):
+        if best is None or weight(best) < 0.8 * total or best.tag in ("br", "a", "span", "font", "b", "strong") \
+                or best.tag == "table" and division_table(_html_grid(best)) is not None:  # a task division whole
             return node, outside
         outside += [c for c in children if c is not best]
         node = best
@@ -356,14 +507,17 @@ def _inside(node, marked: set) -> bool:
     return False
 
 
-def _block_lines(node) -> list[str]:
-    """The text of ``node``, a line per block element or ``<br>``; whitespace as a browser shows it."""
+def _block_lines(node, divisions: dict | None = None) -> list[str]:
+    """The text of ``node``, a line per block element or ``<br>``; whitespace as a browser shows it. A table in
+    ``divisions`` (by ``mem_id``) gives the lines read from it, a row a line."""
     parts: list[str] = []
 
     def walk(n, pre: bool) -> None:
         for child in n.iter(include_text=True):
             tag = child.tag
-            if tag == "-text":
+            if divisions and tag == "table" and child.mem_id in divisions:
+                parts.append("\n" + "\n".join(line for line, _ in divisions[child.mem_id].lines) + "\n")
+            elif tag == "-text":
                 text = child.text_content or ""
                 # text outside any element (a plain-text copy with a few tags) keeps its own lines
                 keep = pre or n.tag in ("body", "html")
@@ -379,6 +533,46 @@ def _block_lines(node) -> list[str]:
 
     walk(node, node.tag == "pre")
     return [line.strip(" ") for line in "".join(parts).split("\n") if line.strip()]
+
+
+def _html_grid(table) -> list[list[tuple[object, str]]]:
+    """A ``<table>``'s own rows as a grid of ``(key, text)`` per column (``division_table``): a cell spanning
+    columns (colspan) or rows (rowspan) repeats in each grid cell it covers; a cell's lines are its paragraphs
+    and ``<br>``s."""
+    rows = []
+    for child in table.iter(include_text=False):
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows += [c for c in child.iter(include_text=False) if c.tag == "tr"]
+
+    def span(cell, name: str) -> int:
+        value = re.match(r"\s*(\d{1,3})", cell.attributes.get(name) or "")
+        return max(1, int(value.group(1))) if value else 1
+
+    grid, carry = [], {}  # carry: column -> [key, text, rows still covered]
+    for tr in rows:
+        out: list[tuple[object, str]] = []
+
+        def carried() -> None:
+            while len(out) in carry:
+                entry = carry[len(out)]
+                out.append((entry[0], entry[1]))
+                entry[2] -= 1
+                if entry[2] == 0:
+                    del carry[len(out) - 1]
+
+        for cell in (c for c in tr.iter(include_text=False) if c.tag in ("td", "th")):
+            carried()
+            text = "\n".join(_block_lines(cell))
+            down = span(cell, "rowspan")
+            for _ in range(span(cell, "colspan")):
+                if down > 1:
+                    carry[len(out)] = [cell.mem_id, text, down - 1]
+                out.append((cell.mem_id, text))
+        carried()
+        grid.append(out)
+    return grid
 
 
 class _Locator:
@@ -414,8 +608,9 @@ class _Locator:
 
 
 def read_docx(data: bytes, file: str) -> Extracted:
-    """The body of a Word file: paragraphs in order (runs joined), tables cell by cell, row by row; headers
-    and footers dropped (recorded with line 0: they are outside the body)."""
+    """The body of a Word file: paragraphs in order (runs joined), tables cell by cell, row by row (a
+    task-division table a row a line: ``division_table``); headers and footers dropped (recorded with line 0:
+    they are outside the body)."""
     import docx
     from docx.oxml.ns import qn
     from docx.table import Table
@@ -443,11 +638,33 @@ def read_docx(data: bytes, file: str) -> Extracted:
             numbers.append(count)
 
     seen_cells, kept = set(), []  # kept: the cells' elements stay alive, so their ids stay theirs
+    removals, divisions = [], []
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
             add(Paragraph(child, document))
         elif child.tag == qn("w:tbl"):
-            for row in Table(child, document).rows:
+            rows = Table(child, document).rows
+            grid = [[(cell._tc, "\n".join(p.text for p in cell.paragraphs)) for cell in row.cells] for row in rows]
+            division = division_table(grid)
+            if division is not None:  # a task division: a line per row (its paragraphs counted as below)
+                row_lines = []
+                for row in rows:
+                    first = None
+                    for cell in row.cells:
+                        if id(cell._tc) not in seen_cells:
+                            seen_cells.add(id(cell._tc))
+                            kept.append(cell._tc)
+                            first = first or count + 1
+                            count += len(cell.paragraphs)
+                    row_lines.append(first or count)
+                for line, r in division.lines:
+                    texts.append(line)
+                    numbers.append(row_lines[r])
+                removals.append({"rule": "division_table_header", "raw_line": row_lines[division.header_rows[0]],
+                                 "removed": division.header})
+                divisions.append(_division_diagnostic(division, file, row_lines[division.header_rows[0]]))
+                continue
+            for row in rows:
                 for cell in row.cells:
                     if id(cell._tc) in seen_cells:  # a merged cell comes once per grid cell it spans
                         continue
@@ -455,7 +672,6 @@ def read_docx(data: bytes, file: str) -> Extracted:
                     kept.append(cell._tc)
                     for paragraph in cell.paragraphs:
                         add(paragraph)
-    removals = []
     seen = set()
     for section in document.sections:
         for kind, parts in (("docx_header", (section.header, section.first_page_header, section.even_page_header)),
@@ -473,7 +689,7 @@ def read_docx(data: bytes, file: str) -> Extracted:
     if not any(t.strip() for t in texts):
         raise InputError(file, None, "the Word file's body holds no text (an image or a text box only?); save "
                                      "the plan's text instead")
-    diags = []
+    diags = divisions
     if numbered:
         diags.append(Diagnostic(
             severity="warning", code="docx_auto_numbering", file=file, line=numbered[0], doc_id=None,
@@ -536,28 +752,119 @@ def read_pdf(data: bytes, file: str) -> Extracted:
         raise InputError(file, None, "not a PDF (it does not start with %PDF-); check the file")
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [(float(p.height), p.extract_text_lines(layout=False, strip=True, return_chars=False))
-                     for p in pdf.pages]
+            pages = [(float(p.height), p.extract_text_lines(layout=False, strip=True, return_chars=False),
+                      [_pdf_grid(t) for t in p.find_tables()] if p.edges else []) for p in pdf.pages]
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on a damaged or encrypted file
         what = "encrypted" if "password" in f"{type(exc).__name__} {exc}".lower() else "damaged or unreadable"
         raise InputError(file, None, f"the PDF is {what} ({type(exc).__name__}); save it again (print to PDF) or "
                                      "save the plan's text instead") from None
     lines = []  # (page index, raw line, dict)
     n = 0
-    for page_no, (height, page_lines) in enumerate(pages):
+    for page_no, (height, page_lines, _) in enumerate(pages):
         for line in page_lines:
             n += 1
             lines.append((page_no, n, height, line))
     if sum(len(_CJK_RE.findall(l["text"])) for *_, l in lines) < 20:
         raise InputError(file, None, f"the PDF has no text layer ({len(pages)} page(s) of images: a scan); this "
                                      "toolkit does no OCR: find a copy with text, or OCR it and add the text as .txt")
+    lines, table_removals, diags = _pdf_divisions(lines, [tables for *_, tables in pages], file)
     removals, body = _pdf_furniture(lines, len(pages))
     texts, numbers, joins = _pdf_paragraphs(body)
     texts, numbers, cut = _drop_colophon(texts, numbers)
     if not texts:
         raise InputError(file, None, "the PDF holds only page headers, footers and numbers; check the file")
-    removals = sorted(removals + joins + cut, key=lambda r: r["raw_line"])
-    return Extracted("\n".join(texts) + "\n", numbers + [numbers[-1]], removals, [], "pdf")
+    removals = sorted(removals + table_removals + joins + cut, key=lambda r: r["raw_line"])
+    return Extracted("\n".join(texts) + "\n", numbers + [numbers[-1]], removals, diags, "pdf")
+
+
+def _pdf_grid(table) -> dict:
+    """A ruled table found by pdfplumber: its bbox, its rows' bboxes and its grid of ``(key, text)`` per column
+    (``division_table``), a merged cell (absent from the rows it also covers) repeated in each grid cell it
+    covers, its key its bbox."""
+    rows, texts = table.rows, table.extract()
+    text_of = {bbox: text or "" for row, row_texts in zip(rows, texts) for bbox, text in zip(row.cells, row_texts)
+               if bbox is not None}
+    xs = [None] * max((len(r.cells) for r in rows), default=0)  # the x-middle of each grid column
+    for row in rows:
+        for c, bbox in enumerate(row.cells):
+            if bbox is not None and xs[c] is None:
+                xs[c] = (bbox[0] + bbox[2]) / 2
+    grid = []
+    for row in rows:
+        out = []
+        middle = (row.bbox[1] + row.bbox[3]) / 2
+        for c, bbox in enumerate(row.cells):
+            if bbox is None and xs[c] is not None:  # covered by a merged cell above or on the left
+                bbox = next((b for b in text_of if b[0] <= xs[c] <= b[2] and b[1] <= middle <= b[3]), None)
+            out.append((bbox, text_of.get(bbox, "")))
+        grid.append(out)
+    return {"bbox": table.bbox, "rows": [r.bbox for r in rows], "grid": grid}
+
+
+def _pdf_divisions(lines: list[tuple], tables: list[list[dict]], file: str) -> tuple[list[tuple], list, list]:
+    """Task-division tables (``division_table``) read a row a line in place of their text-layer lines; a table
+    going on at the top of the next page (same columns, no header, or its header again) is read with it, a row
+    cut by the page break (its number cell empty) joined to the row above. Other tables stay text lines."""
+    pieces = [(page, i, t) for page, page_tables in enumerate(tables) for i, t in enumerate(page_tables)]
+    if not pieces:
+        return lines, [], []
+
+    def inside(line: dict, box) -> bool:
+        x, y = (line["x0"] + line["x1"]) / 2, (line["top"] + line["bottom"]) / 2
+        return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+    groups = []  # [division, merged grid, [(page, row bbox, raw line)] per grid row, pieces]
+    for page, i, t in pieces:
+        first_n = [min((n for p, n, _, l in lines if p == page and inside(l, box)), default=None)
+                   for box in t["rows"]]
+        rows = [(page, box, n) for box, n in zip(t["rows"], first_n)]
+        prev = groups[-1] if groups else None
+        own = division_table(t["grid"], wrapped=True)
+        goes_on = prev is not None and i == 0 and prev[3][-1][0] == page - 1 and \
+            prev[3][-1][1] == len(tables[page - 1]) - 1 and len(t["grid"][0]) == len(prev[1][0])
+        if goes_on and (own is None or own.header == prev[0].header):
+            grid, skip = t["grid"], len(own.header_rows) if own else 0
+            grid, rows = grid[skip:], rows[skip:]
+            columns = grammar.division_columns([text for _, text in prev[1][prev[0].header_rows[0]]])
+            number = next((c for c, k in enumerate(columns) if k and k[0] == "number"), None)
+            if grid and number is not None and not grid[0][number][1].strip():  # a row cut by the page break
+                prev[1][-1] = [(key, (text + "\n" + more).strip("\n") if more_key != key else text)
+                               for (key, text), (more_key, more) in zip(prev[1][-1], grid[0])]
+                grid, rows = grid[1:], rows[1:]
+            prev[1] += grid
+            prev[2] += rows
+            prev[3].append((page, i))
+            prev[0] = division_table(prev[1], wrapped=True)
+        elif own is not None:
+            groups.append([own, list(t["grid"]), rows, [(page, i)]])
+    if not groups:
+        return lines, [], []
+    boxes = {(page, i): tables[page][i]["bbox"] for g in groups for page, i in g[3]}
+    removals, diags, made = [], [], {}
+    for division, grid, rows, _ in groups:
+        numbers = []
+        for page, box, n in rows:  # an empty row: the line of the row above
+            numbers.append(n if n is not None else (numbers[-1] if numbers else 0))
+        head = division.header_rows[0]
+        removals.append({"rule": "division_table_header", "raw_line": numbers[head], "removed": division.header})
+        diags.append(_division_diagnostic(division, file, numbers[head]))
+        for text, r in division.lines:
+            page, box, _ = rows[r]
+            made.setdefault(page, []).append((numbers[r], {"text": text, "x0": box[0], "x1": box[2],
+                                                           "top": box[1], "bottom": box[3], "table": True}))
+    out = []
+    for page, n, height, line in lines:
+        if any(p == page and inside(line, box) for (p, _), box in boxes.items()):
+            continue
+        while made.get(page) and made[page][0][1]["top"] <= line["top"]:
+            row_n, row = made[page].pop(0)
+            out.append((page, row_n, height, row))
+        out.append((page, n, height, line))
+    heights = {page: height for page, _, height, _ in lines}
+    for page in sorted(made):
+        at = next((k for k, item in enumerate(out) if item[0] > page), len(out))
+        out[at:at] = [(page, row_n, heights.get(page, 0.0), row) for row_n, row in made[page]]
+    return out, removals, diags
 
 
 def _pdf_furniture(lines: list[tuple], n_pages: int) -> tuple[list[dict], list[tuple]]:
@@ -565,7 +872,8 @@ def _pdf_furniture(lines: list[tuple], n_pages: int) -> tuple[list[dict], list[t
     aside) and the first page's letterhead; returns their removals and the other lines."""
     by_page: dict[int, list[tuple]] = {}
     for item in lines:
-        by_page.setdefault(item[0], []).append(item)
+        if not item[3].get("table"):  # a task-division table's row is never a page's furniture
+            by_page.setdefault(item[0], []).append(item)
     edge = {}  # raw line -> 'top' / 'bottom' for the two first and last lines of a page
     for page_lines in by_page.values():
         for item in page_lines[:2]:
@@ -605,14 +913,17 @@ def _pdf_paragraphs(body: list[tuple]) -> tuple[list[str], list[int], list[dict]
     one is indented or starts a numbered heading (geometry, not punctuation: a wrapped line may end in 。)."""
     if not body:
         return [], [], []
-    em = statistics.median(max(l["bottom"] - l["top"], 1.0) for *_, l in body)
-    # the margins most lines keep (most lines of a plan are wrapped ones), not an odd line's overhang
+    # the type size of the text lines (a task-division table's row may be several lines high)
+    em = statistics.median(max(l["bottom"] - l["top"], 1.0) for *_, l in body if not l.get("table")) \
+        if any(not l.get("table") for *_, l in body) else 10.0
+    # the margins most lines keep (most lines of a plan are wrapped ones), not an odd line's overhang; a table
+    # row spans the table, which spans the text
     starts, ends = sorted(l["x0"] for *_, l in body), sorted(l["x1"] for *_, l in body)
     left, right = starts[int(0.2 * (len(starts) - 1))], ends[int(0.8 * (len(ends) - 1))]
     texts, numbers, joins = [], [], []
     prev = None
     for page, n, _, line in body:
-        if prev is not None:
+        if prev is not None and not prev[1].get("table") and not line.get("table"):  # a table row: a line
             p_page, p_line = prev
             reaches = p_line["x1"] >= right - 1.2 * em
             indented = line["x0"] > left + 0.6 * em
