@@ -242,7 +242,8 @@ def _previous_record() -> dict:
 
 
 def _remove_stale(result: NotebookResult, before: list[str]) -> list[str]:
-    """Delete what a failed notebook made last time and did not remake (it is no longer current)."""
+    """Delete what a notebook made last time and did not remake (it is no longer current): a failed notebook's
+    old outputs, and figures a notebook no longer draws (a parameter, or the corpus, changed what it shows)."""
     remade = {o["path"] for o in result.outputs}
     root = config.reports_dir().resolve()
     removed = []
@@ -296,7 +297,7 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(one, paths))
 
-    removed = [rel for r in results if not r.ok for rel in _remove_stale(r, before.get(r.path.stem, []))]
+    removed = [rel for r in results for rel in _remove_stale(r, before.get(r.path.stem, []))]
     ran = [{"name": r.path.stem, "status": "ok" if r.ok else "failed", "error": r.error,
             "default_parameters": r.default_parameters, "parameters": r.parameters, "outputs": r.outputs}
            for r in results]
@@ -310,7 +311,7 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
     print(f"reports/: {len(results) - len(failed)} of {len(results)} notebooks ok, "
           f"{len(record['figures'])} figure files, {len(record['tables'])} tables, provenance.json"
           + (f"; failed: {', '.join(r.path.stem for r in failed)}" if failed else "")
-          + (f"; removed {len(removed)} stale output(s) of the failed" if removed else ""))
+          + (f"; removed {len(removed)} stale output(s) no notebook made this time" if removed else ""))
     if failed:
         raise NotebookError("\n".join(r.error for r in failed), results)
     return results

@@ -69,8 +69,9 @@ def tiny(tmp_path_factory):
     (root / "data" / "raw" / "a.txt").write_text("计划", encoding="utf-8")
     nbdir = root / "notebooks"
     nbdir.mkdir()
-    nbformat.write(_notebook(V4.new_markdown_cell("# good"), _params("n = None  # None: from the corpus"),
-                             V4.new_code_cell(CHART.format(name="good_chart"))), nbdir / "01_good.ipynb")
+    good = [V4.new_markdown_cell("# good"), _params("n = None  # None: from the corpus"),
+            V4.new_code_cell(CHART.format(name="good_chart"))]
+    nbformat.write(_notebook(*good, V4.new_code_cell(CHART.format(name="good_dropped"))), nbdir / "01_good.ipynb")
     nbformat.write(_notebook(_params("n = 1\nfail = False"), V4.new_code_cell(CHART.format(name="flaky_early")),
                              V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
                              V4.new_code_cell(CHART.format(name="flaky_late"))), nbdir / "02_flaky.ipynb")
@@ -81,6 +82,7 @@ def tiny(tmp_path_factory):
         mp.setenv("IPM_ANALYSIS_ROOT", str(root))
         first = report.run_report(report.notebooks(), parameters={"n": 3}, jobs=2)
         snapshot = {p.relative_to(reports).as_posix(): p.read_bytes() for p in reports.rglob("*") if p.is_file()}
+        nbformat.write(_notebook(*good), nbdir / "01_good.ipynb")   # the second run no longer draws good_dropped
         with contextlib.redirect_stderr(err):
             code = cli._report(args)
     return {"root": root, "reports": reports, "first": first, "snapshot": snapshot, "code": code,
@@ -126,6 +128,9 @@ def test_a_failing_notebook_leaves_the_others_and_is_marked(tiny):
     figures = tiny["reports"] / "figures"
     assert (figures / "flaky_early.png").exists() and not (figures / "flaky_late.png").exists()
     assert "figures/flaky_late.png" in tiny["snapshot"]
+    # a figure a successful notebook no longer draws is removed too, with its table
+    assert "figures/good_dropped.png" in tiny["snapshot"] and not (figures / "good_dropped.png").exists()
+    assert not (tiny["reports"] / "tables" / "good_dropped.csv").exists()
     assert not list(nbs.glob(".*.tmp"))          # atomic writes leave no temp file behind
 
 
