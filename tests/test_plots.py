@@ -188,4 +188,10 @@ def test_keyness_bars_draw_the_threshold():
 def test_dispersion_one_panel_per_term():
     frame = pd.DataFrame({"doc_id": ["a", "b", "a"], "term": ["剑网", "剑网", "铁拳"], "rel_position": [0.1, 0.5, 0.9]})
     fig = plots.dispersion(frame, labels=pd.Series({"a": "2017 全国", "b": "2020 全国"}), title="t")
-    assert [ax.get_title(loc="left") for ax in fig.axes] == ["剑网", "铁拳"]
+    assert [ax.get_title() for ax in fig.axes] == ["剑网", "铁拳"]
+    # side by side, in the order asked for (not the frame's), one row per plan on a shared axis
+    fig = plots.dispersion(frame, labels=pd.Series({"a": "2017 全国", "b": "2020 全国"}), title="t",
+                           terms=["铁拳", "剑网"])
+    assert [ax.get_title() for ax in fig.axes] == ["铁拳", "剑网"]
+    assert len({round(ax.get_position().y0, 3) for ax in fig.axes}) == 1
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["2017 全国", "2020 全国"]
