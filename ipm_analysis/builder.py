@@ -515,6 +515,8 @@ def _run(units: list[tuple[int, tuple]], jobs: int | None, quiet: bool):
     jobs = jobs or (os.cpu_count() or 1)
     todo = sum(1 for _, (_, members, _, _) in units for m in members if m[2] is None)
     parallel = todo >= _PARALLEL_FROM and jobs > 1 and len(units) > 1
+    if units:
+        schemas.pandera_schemas()   # imported once here, before the workers fork, not once in each of them
     with contextlib.ExitStack() as stack, _progress(todo, quiet) as bar:
         run = stack.enter_context(_pool(jobs)).map if parallel else map
         for (part_no, _), result in zip(units, run(_build_part, [unit for _, unit in units])):

@@ -36,6 +36,14 @@ class Corpus:
             return frames[name]
         raise AttributeError(name)
 
+    def select(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """Some columns of a table: from memory if the table is loaded, else only those read from disk (the
+        build summary of 2,000 plans needs four columns of task_agencies, not its 600,000 rows of text)."""
+        frames = self.__dict__["_frames"]
+        if name in frames or self._source is None:
+            return getattr(self, name)[list(columns)]
+        return read_table(self._source, self._index, name, columns)
+
     def files(self, name: str) -> list[Path]:
         """The Parquet files of one table, in manifest order."""
         return [self._source / f for f in table_files(self._index, name)]
@@ -89,9 +97,10 @@ def load_corpus(*, rebuild: bool = False, timeout: float = 600) -> Corpus:
 
 def summary(corpus: Corpus) -> pd.DataFrame:
     """Per-document build summary: sections, tasks, clauses, agency mentions, diagnostics by severity."""
-    docs = corpus.documents.set_index("doc_id")
-    ta = corpus.task_agencies
-    diag = corpus.diagnostics
+    docs = corpus.select("documents", ["doc_id", "year", "n_sections", "n_tasks", "n_clauses", "n_tokens"]
+                         ).set_index("doc_id")
+    ta = corpus.select("task_agencies", ["doc_id", "agency", "is_known", "is_generic"])
+    diag = corpus.select("diagnostics", ["doc_id", "severity"])
     known = ta[ta["is_known"] & ~ta["is_generic"]]
     out = pd.DataFrame({
         "year": docs["year"],

@@ -9,8 +9,6 @@ import functools
 
 import pandas as pd
 import pyarrow
-import pandera.pandas as pa
-from pandera.engines import pandas_engine
 
 S, I, NI, B = "string", "int64", "Int64", "bool"
 
@@ -68,37 +66,44 @@ NULLABLE = {
 }
 
 
-class _String(pandas_engine.STRING):
-    """pandas' ``string`` dtype (``StringDtype``, missing values ``pd.NA``), checked on the column's dtype.
+@functools.cache
+def pandera_schemas() -> dict:
+    """The pandera schema of every table, made on first use: importing pandera costs ~0.5 s, which a command
+    that validates nothing (a no-change build, reading the tables) should not pay. The build calls this before
+    forking its workers, so they share one import."""
+    import pandera.pandas as pa
+    from pandera.engines import pandas_engine
 
-    pandera's own check of ``"string"`` accepts an ``object`` or ``str`` column of strings too, and tests it
-    element by element even when the dtype is right (~0.5 ms a column, a third of a part's validation).
-    """
+    class _String(pandas_engine.STRING):
+        """pandas' ``string`` dtype (``StringDtype``, missing values ``pd.NA``), checked on the column's dtype.
 
-    def check(self, pandera_dtype, data_container=None):
-        if data_container is not None:
-            return bool(data_container.dtype == pd.StringDtype())
-        return super().check(pandera_dtype)
+        pandera's own check of ``"string"`` accepts an ``object`` or ``str`` column of strings too, and tests it
+        element by element even when the dtype is right (~0.5 ms a column, a third of a part's validation).
+        """
 
-    def __str__(self) -> str:
-        return "string"
+        def check(self, pandera_dtype, data_container=None):
+            if data_container is not None:
+                return bool(data_container.dtype == pd.StringDtype())
+            return super().check(pandera_dtype)
 
+        def __str__(self) -> str:
+            return "string"
 
-def _schema(name: str) -> pa.DataFrameSchema:
-    cols = {}
-    for col, dtype in COLUMNS[name].items():
-        checks = []
-        if (name, col) in ALLOWED:
-            checks.append(pa.Check.isin(ALLOWED[(name, col)]))
-        if col in ("start", "end", "raw_line", "n_chars"):
-            checks.append(pa.Check.ge(0))
-        cols[col] = pa.Column(_String() if dtype == S else dtype, checks=checks, nullable=(name, col) in NULLABLE)
-    unique = KEYS.get(name)
-    return pa.DataFrameSchema(cols, strict=True, ordered=True, unique=unique if unique else None,
-                              name=name)
+    def one(name: str) -> pa.DataFrameSchema:
+        cols = {}
+        for col, dtype in COLUMNS[name].items():
+            checks = []
+            if (name, col) in ALLOWED:
+                checks.append(pa.Check.isin(ALLOWED[(name, col)]))
+            if col in ("start", "end", "raw_line", "n_chars"):
+                checks.append(pa.Check.ge(0))
+            cols[col] = pa.Column(_String() if dtype == S else dtype, checks=checks,
+                                  nullable=(name, col) in NULLABLE)
+        unique = KEYS.get(name)
+        return pa.DataFrameSchema(cols, strict=True, ordered=True, unique=unique if unique else None,
+                                  name=name)
 
-
-SCHEMAS = {name: _schema(name) for name in COLUMNS}
+    return {name: one(name) for name in COLUMNS}
 
 
 @functools.cache
@@ -156,4 +161,4 @@ def records_table(name: str, records: list[dict]) -> pyarrow.Table:
 
 def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Validate a table against its schema (raises pandera's SchemaError with the offending rows)."""
-    return SCHEMAS[name].validate(frame)
+    return pandera_schemas()[name].validate(frame)

@@ -376,14 +376,16 @@ def remove_unlisted(out_dir: Path, index: dict) -> None:
         p.unlink(missing_ok=True)
 
 
-def read_table(source: Path, index: dict, name: str) -> pd.DataFrame:
+def read_table(source: Path, index: dict, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One table of a generation (only ``columns``, if given: Parquet reads just those)."""
     files = [source / f for f in table_files(index, name)]
     if not files:
-        return schemas.empty(name)
+        return schemas.empty(name) if columns is None else schemas.empty(name)[list(columns)]
     import pyarrow.dataset as ds
 
     try:
-        return ds.dataset(files, schema=schemas.arrow_schema(name), format="parquet").to_table().to_pandas()
+        return (ds.dataset(files, schema=schemas.arrow_schema(name), format="parquet")
+                .to_table(columns=None if columns is None else list(columns)).to_pandas())
     except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
         raise InputError(str(source), None, f"the {name} table cannot be read ({exc}); run "
                          "`python -m ipm_analysis build` to rebuild it") from exc
