@@ -34,6 +34,7 @@ NAME_SEPARATORS = "、及"
 # (`等罚没部门`, `等领导小组成员单位`), which is kept as a generic row.
 ETC_RE = re.compile(r"等(?P<group>[^、]*)$")
 _BRACKET_RE = re.compile("[（）]")
+_BRAND_RE = re.compile(r"(?P<name>[^（）]+)（(?P<brand>[^（）]+)）")
 _INNER_LABEL_RE = re.compile(ROLE_LABEL_RE.pattern.lstrip("^"))
 
 
@@ -346,6 +347,13 @@ def _resolve(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
             agency, successor = national["agency"], national["successor"] or national["agency"]
             return (agency, national["agency_full"] or None, national["level"] or "national", successor, False,
                     True, agency, "全国", agency, successor, "national_alias")
+    # 省委宣传部（省版权局）, 中央宣传部（国家版权局）: one body under its second (brand) name in brackets; the name
+    # before the bracket is the agency
+    inner = _BRAND_RE.fullmatch(name)
+    if inner:
+        outer = _resolve(inner.group("name"), tables, scope, level)
+        if outer[5] and not outer[4]:
+            return outer
     return None, None, level, None, False, False, None, None, None, None, "unknown"
 
 

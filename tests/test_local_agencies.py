@@ -291,3 +291,23 @@ def test_synthetic_plan_end_to_end(fujian_root, corpus):
     assert ac.at["福建省公安厅", "counterpart_national_tasks"] > 0
     assert ac.loc["福建省文化厅", ["counterpart", "national_agency"]].tolist() == ["文化部", "文化部"]
     assert ac.loc["福建检验检疫局", ["counterpart", "national_agency"]].tolist() == ["质检总局", "质检总局"]
+
+
+@pytest.mark.parametrize("scope, name, agency, counterpart", [
+    # one body under its brand name in brackets (as provincial plans write the copyright administration)
+    ("江西省", "省委宣传部（省版权局）", "江西省委宣传部", "中央宣传部"),
+    ("national", "中央宣传部（国家版权局）", "中央宣传部", "中央宣传部"),
+    # the name before the bracket must resolve: an unknown body stays unknown, bracket and all
+    ("江西省", "省供销社（省合作社）", None, None),
+])
+def test_a_brand_name_in_brackets_resolves_by_the_name_before_it(tables, scope, name, agency, counterpart):
+    r = resolved(tables, name, scope)
+    assert (r["agency"], r["counterpart"]) == (agency, counterpart)
+
+
+def test_a_local_title_may_name_its_place_before_the_year():
+    text = ("江西省2019年打击侵犯知识产权和制售假冒伪劣商品工作要点\n为贯彻落实……，现提出如下工作要点。\n"
+            "一、加大重点领域治理力度\n（一）加强互联网领域侵权假冒治理（省市场监管局牵头，省公安厅按职责分工负责）\n")
+    norm = normalise(text, doc_id="jx", file="jx.txt", script="zh-Hans")
+    assert norm.body.split("\n")[0] == "江西省2019年打击侵犯知识产权和制售假冒伪劣商品工作要点"
+    assert norm.has_title_line and not [d for d in norm.diagnostics if d.code == "no_title"]
