@@ -83,12 +83,18 @@ class AgencyTables:
         return next((label for label, rx in self.generic if rx.fullmatch(name)), None)
 
 
+# agency_aliases.csv: the spellings of the corpus's plans (also the tokenizer's forced words); the second file:
+# national agencies other plans name (kept out of the tokenizer's dictionary, see its header)
+ALIAS_FILES = ("agency_aliases.csv", "agency_aliases_beyond_corpus.csv")
+
+
 @functools.cache
 def load_agency_tables() -> AgencyTables:
     """Read agencies.csv, agency_aliases.csv, agency_counterparts.csv, the placeholders (generic_agencies.yaml)
     and the local-agency rules (local_agency_rules.yaml) once per process."""
     agencies = pd.read_csv(config.data_path("agencies.csv"), comment="#", dtype=str, keep_default_na=False)
-    aliases = pd.read_csv(config.data_path("agency_aliases.csv"), comment="#", dtype=str, keep_default_na=False)
+    aliases = pd.concat([pd.read_csv(config.data_path(name), comment="#", dtype=str, keep_default_na=False)
+                         for name in ALIAS_FILES], ignore_index=True)
     with open(config.data_path(grammar.placeholders_file()), encoding="utf-8") as fh:
         generic_doc = yaml.safe_load(fh)
     entries = generic_doc if isinstance(generic_doc, list) else generic_doc.get("generic", [])

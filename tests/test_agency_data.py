@@ -11,6 +11,11 @@ from ipm_analysis import config
 
 
 def _csv(name):
+    if name == "agency_aliases.csv":   # both alias files: one alias table, unique within a scope
+        from ipm_analysis.agencies import ALIAS_FILES
+
+        return pd.concat([_csv(n) for n in ALIAS_FILES if n != name] + [
+            pd.read_csv(config.data_path(name), comment="#", dtype=str, keep_default_na=False)], ignore_index=True)
     return pd.read_csv(config.data_path(name), comment="#", dtype=str, keep_default_na=False)
 
 

@@ -20,7 +20,7 @@ FIELDS = ["agency", "agency_full", "level", "successor", "is_generic", "is_known
           "agency_jurisdiction", "counterpart", "counterpart_successor", "resolved_by"]
 PLANS = {  # scope (the manifest's jurisdiction) -> level
     "福建省": "provincial", "重庆市": "provincial", "江苏省": "provincial", "江西省": "provincial",
-    "贵州省": "provincial", "上海市": "provincial", "青岛市": "municipal", "浦东新区": "municipal",
+    "贵州省": "provincial", "上海市": "provincial", "广东省": "provincial", "青岛市": "municipal", "浦东新区": "municipal",
     "national": "national"}
 
 
@@ -192,6 +192,8 @@ SAMPLE_BODIES = [
     "环保厅", "生态环境厅", "林业厅", "林业局", "税务局", "国税局", "地税局", "邮政管理局", "通信管理局", "网信办", "委宣传部",
     "党委宣传部", "综治办", "法院", "高级人民法院", "中级人民法院", "检察院", "人民银行", "贸促会", "烟草专卖局",
     "打击侵权假冒工作领导小组办公室", "打击侵权假冒领导小组办公室", "海关", "检验检疫局", "出入境检验检疫局",
+    "教育厅", "教育局", "科技厅", "科技局", "交通运输厅", "交通运输局", "住房和城乡建设厅", "住建局", "体育局",
+    "银保监局", "银监局", "保监局", "证监局", "金融监管局",
 ]
 
 
@@ -213,10 +215,10 @@ FUJIAN = """2019年福建省打击侵犯知识产权和制售假冒伪劣商品�
 为深入推进打击侵权假冒工作，制定本要点。
 一、加强重点领域治理
 （一）加强互联网领域治理。严厉打击网络侵权假冒行为（省公安厅牵头，省文化厅、省经信委、福州海关、厦门海关、福建检验检疫局按职责分工负责）。
-（二）加强农村市场治理。开展农资打假专项行动（省农业厅牵头，省教育厅、省市场监管局按职责分工负责）。
+（二）加强农村市场治理。开展农资打假专项行动（省农业厅牵头，省供销社、省市场监管局按职责分工负责）。
 二、强化执法
 （三）加强刑事司法。依法惩处侵权假冒犯罪（省公安厅、省检察院、省高级人民法院按职责分工负责）。
-（四）加强宣传。开展宣传教育（省委宣传部牵头，省教育厅、省直有关部门按职责分工负责）。
+（四）加强宣传。开展宣传教育（省委宣传部牵头，省供销社、省直有关部门按职责分工负责）。
 """
 
 
@@ -235,9 +237,9 @@ def test_synthetic_provincial_plan(tables):
         ["福建省公安厅", "公安部", "公安部", "provincial"], ["福建省文化厅", "文化部", "文化和旅游部", "provincial"],
         ["福建省经信委", "工业和信息化部", "工业和信息化部", "provincial"], ["福州海关", "海关总署", "海关总署", "municipal"],
         ["厦门海关", "海关总署", "海关总署", "municipal"], ["福建检验检疫局", "质检总局", "海关总署", "provincial"]]
-    # the unknown body (省教育厅: 教育部 is in no national plan) is reported once, with both lines
+    # the unknown body (省供销社: 供销合作总社 is in no national plan of agencies.csv) is reported once, with both lines
     unknown = [d for d in found.diagnostics if d.code == "unknown_agency"]
-    assert len(unknown) == 1 and "'省教育厅'" in unknown[0].message and "(also on line 8)" in unknown[0].message
+    assert len(unknown) == 1 and "'省供销社'" in unknown[0].message and "(also on line 8)" in unknown[0].message
     assert "local_agency_rules.yaml" in unknown[0].message
 
 
@@ -268,7 +270,7 @@ def test_synthetic_plan_end_to_end(fujian_root, corpus):
     assert (row["agency"], row["agency_canonical"], row["agency_jurisdiction"], row["level"], row["counterpart"],
             row["counterpart_successor"], row["resolved_by"], row["successor"]) == \
         ("福建省文化厅", "福建省文化厅", "福建省", "provincial", "文化部", "文化和旅游部", "rule", "福建省文化厅")
-    assert fj.loc[fj["agency_raw"] == "省教育厅", "resolved_by"].unique().tolist() == ["unknown"]
+    assert fj.loc[fj["agency_raw"] == "省供销社", "resolved_by"].unique().tolist() == ["unknown"]
     d = built.diagnostics
     assert ((d["doc_id"] == "2019_fujian") & (d["code"] == "unknown_agency")).sum() == 1
     # the five real plans are untouched by the added one
@@ -311,3 +313,30 @@ def test_a_local_title_may_name_its_place_before_the_year():
     norm = normalise(text, doc_id="jx", file="jx.txt", script="zh-Hans")
     assert norm.body.split("\n")[0] == "江西省2019年打击侵犯知识产权和制售假冒伪劣商品工作要点"
     assert norm.has_title_line and not [d for d in norm.diagnostics if d.code == "no_title"]
+
+
+@pytest.mark.parametrize("scope, name, agency, counterpart, successor", [
+    # national agencies other national plans name (not the five of the corpus), with their lineage
+    ("national", "教育部", "教育部", "教育部", "教育部"),
+    ("national", "中国银保监会", "银保监会", "银保监会", "金融监管总局"),
+    ("national", "中国银监会", "银监会", "银监会", "银保监会"),
+    ("national", "国家电影局", "国家电影局", "国家电影局", "中央宣传部"),
+    ("national", "国家烟草局", "烟草专卖局", "烟草专卖局", "烟草专卖局"),
+    # and their local departments and branches
+    ("广东省", "省教育厅", "广东省教育厅", "教育部", "教育部"),
+    ("广东省", "广东银保监局", "广东银保监局", "银保监会", "金融监管总局"),
+    ("江西省", "省科技厅", "江西省科技厅", "科技部", "科技部"),
+    ("重庆市", "市交通局", "重庆市交通局", "交通运输部", "交通运输部"),
+])
+def test_other_plans_agencies(tables, scope, name, agency, counterpart, successor):
+    r = resolved(tables, name, scope)
+    assert (r["agency"], r["counterpart"], r["counterpart_successor"]) == (agency, counterpart, successor)
+
+
+@pytest.mark.parametrize("name, generic", [
+    ("国务院有关部门", "有关部门"), ("省有关单位", "有关部门"), ("市有关部门", "有关部门"),
+    ("各地级以上市人民政府", "各地"), ("各地级市", "各地"),
+])
+def test_placeholders_of_other_plans(tables, name, generic):
+    r = resolved(tables, name, "广东省")
+    assert r["is_generic"] and r["agency"] == generic
