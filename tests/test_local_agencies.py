@@ -20,7 +20,7 @@ FIELDS = ["agency", "agency_full", "level", "successor", "is_generic", "is_known
           "agency_jurisdiction", "counterpart", "counterpart_successor", "resolved_by"]
 PLANS = {  # scope (the manifest's jurisdiction) -> level
     "福建省": "provincial", "重庆市": "provincial", "江苏省": "provincial", "江西省": "provincial",
-    "贵州省": "provincial", "上海市": "provincial", "广东省": "provincial", "青岛市": "municipal", "浦东新区": "municipal",
+    "贵州省": "provincial", "上海市": "provincial", "广东省": "provincial", "苏州市": "municipal", "青岛市": "municipal", "浦东新区": "municipal",
     "national": "national"}
 
 
@@ -327,6 +327,7 @@ def test_a_local_title_may_name_its_place_before_the_year():
     ("广东省", "广东银保监局", "广东银保监局", "银保监会", "金融监管总局"),
     ("江西省", "省科技厅", "江西省科技厅", "科技部", "科技部"),
     ("重庆市", "市交通局", "重庆市交通局", "交通运输部", "交通运输部"),
+    ("苏州市", "市通信管理办公室", "苏州市通信管理办公室", "工业和信息化部", "工业和信息化部"),
 ])
 def test_other_plans_agencies(tables, scope, name, agency, counterpart, successor):
     r = resolved(tables, name, scope)
@@ -335,8 +336,53 @@ def test_other_plans_agencies(tables, scope, name, agency, counterpart, successo
 
 @pytest.mark.parametrize("name, generic", [
     ("国务院有关部门", "有关部门"), ("省有关单位", "有关部门"), ("市有关部门", "有关部门"),
-    ("各地级以上市人民政府", "各地"), ("各地级市", "各地"),
+    ("各地级以上市人民政府", "各地"), ("各地级市", "各地"), ("各县级市（区）人民政府", "各地"), ("各区县", "各地"),
 ])
 def test_placeholders_of_other_plans(tables, name, generic):
     r = resolved(tables, name, "广东省")
     assert r["is_generic"] and r["agency"] == generic
+
+
+SUZHOU = ["苏州市2020年打击侵犯知识产权和制售假冒伪劣商品工作要点",
+          "为贯彻落实国家和省打击侵权假冒工作部署，结合我市实际，制定本要点。",
+          "一、强化重点领域治理",
+          "（一）加强互联网领域治理",
+          "1、开展“剑网2020”专项行动，严厉打击网络侵权盗版。（责任单位：市委宣传部（市版权局）、市公安局、市通信管理办公室）",
+          "2、加强电子商务平台监管。（牵头单位：市市场监管局；配合单位：市商务局、苏州海关）",
+          "（二）加强农村市场治理",
+          "深入开展农资打假。（市农业农村局牵头，市公安局、市市场监管局、各县级市（区）人民政府按职责分工负责）",
+          "二、完善长效机制",
+          "（三）加强信用体系建设。将侵权假冒行政处罚信息纳入信用平台。（市发改委、市市场监管局负责）"]
+
+
+def test_a_city_plan_saved_as_word_end_to_end(tmp_path):
+    """A city plan as a Word file (letterhead and page number in header and footer, place before the year in the
+    title, 1、 items, role labels inside brackets, a brand name in brackets, a placeholder with brackets)."""
+    from docx import Document
+
+    from ipm_analysis.builder import process_document
+
+    doc = Document()
+    doc.sections[0].header.paragraphs[0].text = "苏州市人民政府办公室文件"
+    doc.sections[0].footer.paragraphs[0].text = "— 1 —"
+    for text in SUZHOU:
+        doc.add_paragraph(text)
+    doc.save(tmp_path / "sz.docx")
+    row = dict(doc_id="2020_suzhou", file="sz.docx", original_file="", year=2020, jurisdiction="苏州市",
+               level="municipal", issuer="", issue_date="", source_form="official text", script="zh-Hans", notes="")
+    t = process_document(row, tmp_path)
+    assert t["documents"]["title"].tolist() == [SUZHOU[0]]
+    assert t["tasks"]["title"].tolist() == ["加强互联网领域治理", "加强农村市场治理", "加强信用体系建设"]
+    assert t["subtasks"]["title"].tolist() == ["开展“剑网2020”专项行动，严厉打击网络侵权盗版", "加强电子商务平台监管"]
+    ta = t["task_agencies"]
+    assert ta[["agency", "counterpart", "role"]].fillna("-").values.tolist() == [
+        ["苏州市委宣传部", "中央宣传部", "responsible"], ["苏州市公安局", "公安部", "responsible"],
+        ["苏州市通信管理办公室", "工业和信息化部", "responsible"],
+        ["苏州市市场监管局", "市场监管总局", "lead"], ["苏州市商务局", "商务部", "participating"],
+        ["苏州海关", "海关总署", "participating"],
+        ["苏州市农业农村局", "农业农村部", "lead"], ["苏州市公安局", "公安部", "participating"],
+        ["苏州市市场监管局", "市场监管总局", "participating"], ["各地", "-", "participating"],
+        ["苏州市发展改革委", "发展改革委", "responsible"], ["苏州市市场监管局", "市场监管总局", "responsible"]]
+    assert ta["resolved_by"].tolist() == ["rule"] * 9 + ["generic"] + ["rule"] * 2
+    assert t["removals"]["rule"].tolist() == ["docx_header", "docx_footer"]
+    assert not t["diagnostics"]["code"].isin(["unknown_agency", "no_title"]).any()
