@@ -75,7 +75,10 @@ def tiny(tmp_path_factory):
                              V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
                              V4.new_code_cell(CHART.format(name="flaky_late"))), nbdir / "02_flaky.ipynb")
     reports = root / "reports"
-    args = argparse.Namespace(notebook=[], parameter=[["n", "3"], ["fail", "True"], ["undeclared", "[a, b]"]])
+    # force: 01_good's inputs are unchanged (it does not declare fail), so without it the good notebook would be
+    # reused rather than run again (test_unchanged_notebook_is_reused)
+    args = argparse.Namespace(notebook=[], parameter=[["n", "3"], ["fail", "True"], ["undeclared", "[a, b]"]],
+                              force=True)
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:   # only while the reports run: other modules share the session
         mp.setenv("IPM_ANALYSIS_ROOT", str(root))
@@ -147,6 +150,7 @@ def test_provenance_names_the_notebook_of_every_output(tiny):
     assert record["tables"]["tables/good_chart.csv"]["notebook"] == "01_good"
     by_name = {nb["name"]: nb for nb in record["notebooks"]}
     assert by_name["01_good"]["status"] == "ok" and by_name["01_good"]["parameters"] == {"n": 3}
+    assert by_name["01_good"]["cache"] == "executed"   # unchanged, but the second run was given --force
     assert by_name["02_flaky"]["status"] == "failed"
     assert by_name["02_flaky"]["default_parameters"] == {"n": 1, "fail": False}
     assert by_name["02_flaky"]["parameters"] == {"n": 3, "fail": True}
@@ -162,6 +166,30 @@ def test_rerun_gives_identical_figures_and_tables(tiny):
     for name in ["figures/good_chart.png", "figures/good_chart.svg", "figures/good_chart.pdf",
                  "tables/good_chart.csv"]:
         assert (tiny["reports"] / name).read_bytes() == tiny["snapshot"][name], name
+
+
+def test_unchanged_notebook_is_reused_and_a_changed_output_runs_it_again(tiny):
+    """Runs after the tests above read ``tiny``: a notebook whose inputs and outputs are as at its last
+    successful run is not executed again; one whose output changed since is, and writes the same bytes."""
+    reports, good = tiny["reports"], [tiny["root"] / "notebooks" / "01_good.ipynb"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IPM_ANALYSIS_ROOT", str(tiny["root"]))
+        (reused,) = report.run_report(good, parameters={"n": 3})
+        record = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
+        (reports / "figures" / "good_chart.svg").write_bytes(b"edited")
+        (rerun,) = report.run_report(good, parameters={"n": 3})
+        rerun_record = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
+        (changed_parameter,) = report.run_report(good, parameters={"n": 4})
+    assert reused.ok and reused.reused and reused.outputs == tiny["first"][0].outputs
+    by_name = {nb["name"]: nb for nb in record["notebooks"]}
+    assert by_name["01_good"]["cache"] == "reused" and set(by_name["01_good"]["made_by"]) == {"commit", "dirty"}
+    assert by_name["02_flaky"]["status"] == "failed"            # the other notebook's entry is carried over
+    assert record["figures"]["figures/good_chart.png"]["notebook"] == "01_good"
+    assert rerun.ok and not rerun.reused
+    assert {nb["name"]: nb["cache"] for nb in rerun_record["notebooks"]}["01_good"] == "executed"
+    assert rerun_record["figures"]["figures/good_chart.svg"]["sha256"] == hashlib.sha256(
+        tiny["snapshot"]["figures/good_chart.svg"]).hexdigest()      # made again, the same bytes
+    assert changed_parameter.ok and not changed_parameter.reused
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -218,10 +246,12 @@ def test_cli_reads_parameters_and_notebook_choice(monkeypatch):
     monkeypatch.setattr(cli, "_print_summary", lambda result: None)
     monkeypatch.setattr(report, "notebooks", lambda: [Path("01_a.ipynb"), Path("04_b.ipynb")])
     seen = {}
-    monkeypatch.setattr(report, "run_report", lambda paths, parameters: seen.update(paths=paths, p=parameters))
+    monkeypatch.setattr(report, "run_report",
+                        lambda paths, parameters, force: seen.update(paths=paths, p=parameters, force=force))
     argv = ["report", "-p", "top_n", "20", "-p", "plans", "[a, b]", "-p", "focus_plan", "None", "--notebook", "04"]
     assert cli.main(argv) == 0
-    assert seen == {"paths": [Path("04_b.ipynb")], "p": {"top_n": 20, "plans": ["a", "b"], "focus_plan": None}}
+    assert seen == {"paths": [Path("04_b.ipynb")], "p": {"top_n": 20, "plans": ["a", "b"], "focus_plan": None},
+                    "force": False}
 
 
 def test_strip_ansi():
