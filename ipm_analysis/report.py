@@ -126,6 +126,30 @@ def parse_value(text: str):
     return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else text
 
 
+class _Node(dict):
+    """Attribute access to a notebook's JSON, as nbformat's NotebookNode gives it."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def read_cells(path: Path):
+    """The notebook at ``path`` for reading its cells (``nb.cells``, ``cell.cell_type``, ``cell.source`` as one
+    string): its JSON without nbformat, whose import takes 1.5 s (the schema validator's dependencies), which is
+    most of a report that reuses every notebook. Notebooks before format 4 are read with nbformat."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("nbformat", 0) < 4:
+        import nbformat
+
+        return nbformat.read(path, as_version=4)
+    cells = [_Node(c, source="".join(c.get("source", "")), metadata=c.get("metadata") or {})
+             for c in data.get("cells", [])]
+    return _Node(data, cells=cells)
+
+
 def _cell_tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
@@ -277,9 +301,7 @@ def run_inputs() -> dict:
 
 def _notebook_key(path: Path, parameters: dict, common: dict) -> str:
     """The cache key of running ``path`` with ``parameters`` (only those it declares count) on ``common``."""
-    import nbformat
-
-    declared = declared_parameters(nbformat.read(path, as_version=4))
+    declared = declared_parameters(read_cells(path))
     used = {k: v for k, v in parameters.items() if k in declared}
     blob = json.dumps({"notebook": file_sha256(path), "parameters": used, **common}, sort_keys=True,
                       ensure_ascii=False, default=str)
@@ -427,12 +449,10 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
 
 
 def _warn_undeclared(paths: list[Path], parameters: dict) -> None:
-    import nbformat
-
     declared = set()
     for path in paths:
         try:
-            declared |= set(declared_parameters(nbformat.read(path, as_version=4)))
+            declared |= set(declared_parameters(read_cells(path)))
         except Exception:  # an unreadable notebook fails when it runs, with its own message
             continue
     for name in parameters:
