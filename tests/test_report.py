@@ -297,35 +297,6 @@ def test_strip_ansi():
     assert report.strip_ansi("\x1b[0;31mValueError\x1b[0m: x\x1b[1;32m") == "ValueError: x"
 
 
-@pytest.fixture(scope="module")
-def grown_corpus(tmp_path_factory) -> Path:
-    """The real plans plus a 2022 national plan and a second local plan, added with manifest rows only (their
-    texts are copies of the 2020 and Qingdao plans: what matters is that they are new rows, and that the 2022
-    plan differs from the 2021 plan before it)."""
-    import csv
-    import shutil
-
-    root = tmp_path_factory.mktemp("grown")
-    raw = root / "data" / "raw"
-    shutil.copytree(NOTEBOOKS.parent / "data" / "raw", raw)
-    with open(raw / "manifest.csv", encoding="utf-8", newline="") as fh:
-        rows = {r["doc_id"]: r for r in csv.DictReader(fh)}
-    added = [dict(rows["2020_national"], doc_id="2022_national", file="2022_national.txt", year="2022"),
-             dict(rows["2018_qingdao"], doc_id="2019_qingdao", file="2019_qingdao.txt", year="2019")]
-    for row, like in zip(added, ["2020_national", "2018_qingdao"]):
-        shutil.copy(raw / rows[like]["file"], raw / row["file"])
-    with open(raw / "manifest.csv", "a", encoding="utf-8", newline="") as fh:
-        csv.DictWriter(fh, fieldnames=list(rows["2012_national"]), lineterminator="\n").writerows(added)
-    # built here, as `make all` builds before the report: six kernels would otherwise start by queueing for the
-    # build lock behind the one building (and, without the cache, loading the tokenizer's dictionary)
-    from ipm_analysis.builder import build
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IPM_ANALYSIS_ROOT", str(root))
-        assert len(build(quiet=True).rebuilt) == len(rows) + 2
-    return root
-
-
 def _mentions(path: Path, doc_id: str, label: str) -> bool:
     text = path.read_text(encoding="utf-8-sig")
     return doc_id in text or label in text
@@ -344,14 +315,13 @@ def test_no_code_cell_names_a_plan():
                 assert not any(d in cell.source for d in doc_ids), (path.name, cell.source)
 
 
-def test_report_follows_the_corpus(grown_corpus, monkeypatch):
+def test_report_follows_the_corpus(grown_report):
     """Every notebook runs on a corpus grown by two plans with no notebook edited; both new plans appear in every
-    cross-year figure's data, the per-pair and per-plan figures exist for them, and every chart is inline."""
-    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(grown_corpus))   # the kernels inherit it
-    monkeypatch.setenv("IPM_ANALYSIS_FIGURE_FORMATS", "png")      # SVG and PDF: test_plots
-    done = report.run_report(report.notebooks(NOTEBOOKS))
-    assert [r.name for r in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
-    assert all(r.ok for r in done)
+    cross-year figure's data, the per-pair and per-plan figures exist for them, and every chart is inline.
+    (The report runs in a process of its own, started after collection: conftest.grown_report.)"""
+    grown_corpus, done = grown_report
+    assert [r["name"] for r in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
+    assert all(r["ok"] for r in done), [r["error"] for r in done]
     out = grown_corpus / "reports"
     national, local = ("2022_national", "2022 全国"), ("2019_qingdao", "2019 青岛市")
     for figure, table in {**CROSS_YEAR, **NATIONAL_SERIES, **LOCAL}.items():
@@ -368,11 +338,12 @@ def test_report_follows_the_corpus(grown_corpus, monkeypatch):
     # two plans of one year would merge if a chart pivoted on year: the campaign columns are plans
     assert _mentions(out / "tables" / "local_reuse_by_national_plan.csv", "2019_qingdao", "2019_qingdao")
     for r in done:   # every chart a notebook saved is displayed in its HTML
-        executed = nbformat.read(r.executed, as_version=4)
+        executed = nbformat.read(r["executed"], as_version=4)
         shown = sum("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
-        saved = sum(o["path"].endswith(".png") for o in r.outputs if o["kind"] == "figure")
-        assert shown >= saved > 0, r.name
-        assert "data:image/png;base64" in r.executed.with_suffix(".html").read_text(encoding="utf-8")
+        saved = sum(o["path"].endswith(".png") for o in r["outputs"] if o["kind"] == "figure")
+        assert shown >= saved > 0, r["name"]
+        assert "data:image/png;base64" in Path(r["executed"]).with_suffix(".html").read_text(encoding="utf-8")
+    assert not list((out / "figures").glob("*.svg")) and not list((out / "figures").glob("*.pdf"))
     record = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     assert record["figures"]["figures/agency_load_heatmap.png"]["notebook"] == "04_agency_load"
 
