@@ -1,8 +1,8 @@
 """Time the one-command report (`python -m ipm_analysis report`, i.e. `make all`) warm: forced and cached.
 
     .venv/bin/python benchmarks/bench_report.py                       # 3 alternating rounds, ~4 min on 2 cores
-    .venv/bin/python benchmarks/bench_report.py --other /path/to/main # ~15 min: also the report with another checkout's
-                                                                      # code in each round (before/after)
+    .venv/bin/python benchmarks/bench_report.py --other ../main       # ~15 min: each round also runs the report
+                                                                      # with another checkout's code (before/after)
     .venv/bin/python benchmarks/bench_report.py --cold                # also time a build from scratch
     .venv/bin/python benchmarks/bench_report.py --pairs 1 --saves     # a quick look, with each figure save timed
 
