@@ -49,7 +49,7 @@ def _report(args) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", report.UnknownParameterWarning)
             try:
-                report.run_report(paths, parameters=parameters)
+                report.run_report(paths, parameters=parameters, force=args.force)
             finally:
                 for w in caught:
                     print(f"warning: {w.message}", file=sys.stderr)
@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--no-wait", action="store_true",
                    help="if another build is running, exit (code 75) instead of waiting for it")
     r = sub.add_parser("report", help="build, then execute every notebook and export figures and tables")
-    r.add_argument("--force", action="store_true", help="rebuild the data ignoring the cache")
+    r.add_argument("--force", action="store_true", help="rebuild the data and execute every notebook, ignoring "
+                                                         "both caches (an unchanged notebook is reused otherwise)")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    help="set a notebook parameter (papermill's -p: VALUE read as a Python literal or YAML, "
                         "else a string); repeatable")

@@ -54,6 +54,12 @@ def executed_notebooks_dir() -> Path:
     return reports_dir() / "notebooks"
 
 
+def figure_formats() -> tuple[str, ...]:
+    """The formats every figure is saved in: ``IPM_ANALYSIS_FIGURE_FORMATS`` (e.g. ``png``), else PNG, SVG and
+    PDF."""
+    return tuple(os.environ.get("IPM_ANALYSIS_FIGURE_FORMATS", "png,svg,pdf").split(","))
+
+
 def data_path(name: str) -> Path:
     """Path of a curated data file shipped in ``ipm_analysis/data/``."""
     return Path(str(resources.files("ipm_analysis") / "data" / name))

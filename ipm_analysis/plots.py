@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -22,18 +23,123 @@ from .store import atomic_file
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 200
-# Every figure in every format unless IPM_ANALYSIS_FIGURE_FORMATS (e.g. "png") asks for fewer: the PDF's embedded
-# CJK font is subset by fontTools at ~0.7 s a figure, which the test of the whole report does not need to repeat
-# (the formats themselves are tested on a small figure).
-FIGURE_FORMATS = tuple(os.environ.get("IPM_ANALYSIS_FIGURE_FORMATS", "png,svg,pdf").split(","))
+# Every figure in every format unless IPM_ANALYSIS_FIGURE_FORMATS (e.g. "png") asks for fewer (the tests of the
+# whole report ask for PNG only; the formats themselves are tested on small figures).
+FIGURE_FORMATS = config.figure_formats()
+# The PDF embeds the subset of the CJK font its text uses, cut by fontTools at every save. Cut from the whole
+# 16 MB font (65,535 glyphs) that took 0.5-2 s a figure; PDFs are therefore drawn with a copy of the font
+# reduced once to PDF_FONT_CHARSET (see reduced_cjk_font), with the whole font as matplotlib's per-glyph
+# fallback, so a character outside the reduced set still comes out right (from the whole font, embedded too).
+PDF_FONT_CHARSET = "GB2312, ASCII, Latin-1, general and CJK punctuation, arrows, maths, shapes, full-width forms"
+PDF_FONT_VERSION = 1   # bump when the reduction below changes
+PDF_FONT_SUFFIX = " GB2312"
+
+
+def _font_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("mplfonts") / "fonts" / FONT_FILE))
+
+
+def _reduced_codepoints() -> list[int]:
+    """PDF_FONT_CHARSET as code points: every character of GB2312 (6,763 hanzi, 682 symbols), printable ASCII,
+    Latin-1 and Latin Extended-A, and the punctuation, symbol and full-width blocks."""
+    points = set(range(0x20, 0x7F)) | set(range(0xA0, 0x180))
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                points.add(ord(bytes([hi, lo]).decode("gb2312")))
+            except UnicodeDecodeError:
+                pass
+    for first, last in ((0x2000, 0x206F), (0x2190, 0x22FF), (0x2460, 0x24FF), (0x2500, 0x25FF),
+                        (0x3000, 0x303F), (0xFF00, 0xFFEF)):
+        points |= set(range(first, last + 1))
+    return sorted(points)
+
+
+def _make_reduced_font(full: Path, target: Path) -> None:
+    """Write ``full`` reduced to ``_reduced_codepoints()`` to ``target``: outlines, hinting, metrics and every
+    layout table of the kept glyphs unchanged, renamed ``<family> GB2312`` so that matplotlib can tell it from
+    the whole font."""
+    from fontTools import subset
+
+    opts = subset.Options()
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    opts.name_languages = ["*"]
+    opts.name_legacy = True
+    opts.notdef_outline = True
+    opts.glyph_names = True
+    opts.legacy_kern = True
+    opts.recalc_timestamp = False       # the same bytes from the same inputs
+    opts.drop_tables = []
+    font = subset.load_font(str(full), opts)
+    subsetter = subset.Subsetter(opts)
+    subsetter.populate(unicodes=_reduced_codepoints())
+    subsetter.subset(font)
+    names = font["name"]
+    family = names.getDebugName(1)
+    ps_name = names.getDebugName(6)
+    for record in names.names:
+        if record.nameID in (1, 3, 4, 16):   # family, unique id, full name, typographic family
+            record.string = record.toUnicode() + PDF_FONT_SUFFIX
+        elif record.nameID == 6:             # PostScript name: no spaces
+            record.string = ps_name + PDF_FONT_SUFFIX.strip()
+    if "CFF " in font:
+        cff = font["CFF "].cff
+        cff.fontNames = [ps_name + PDF_FONT_SUFFIX.strip()]
+        top = cff.topDictIndex[0]
+        for key in ("FullName", "FamilyName"):
+            if hasattr(top, key):
+                setattr(top, key, getattr(top, key) + PDF_FONT_SUFFIX)
+    assert family and ps_name, full
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        font.save(str(tmp))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def reduced_cjk_font() -> Path | None:
+    """The reduced copy of the CJK font used for PDFs, made once (about 10 s) in ``<checkout>/.cache/fonts/``
+    (``IPM_ANALYSIS_FONT_CACHE`` overrides), named by the mplfonts and fontTools versions it was made from; None
+    if it cannot be made there (PDFs then use the whole font, only slower). Concurrent kernels wait for the
+    one making it."""
+    import fcntl
+    from importlib import metadata
+
+    full = _font_path()
+    folder = Path(os.environ.get("IPM_ANALYSIS_FONT_CACHE") or provenance.CHECKOUT / ".cache" / "fonts")
+    target = folder / (f"{full.stem}.gb2312.v{PDF_FONT_VERSION}.mplfonts-{metadata.version('mplfonts')}"
+                       f".fonttools-{metadata.version('fonttools')}{full.suffix}")
+    if target.exists():
+        return target
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not target.exists():
+                _make_reduced_font(full, target)
+    except OSError:
+        return None
+    return target
+
+
+@functools.cache
+def _pdf_font_family() -> str | None:
+    """Family name of the reduced font, registered with matplotlib (None if there is none)."""
+    path = reduced_cjk_font()
+    if path is None:
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 @functools.cache
 def use_cjk_font() -> str:
     """Register the packaged Noto Sans CJK SC font and make it matplotlib's default; returns its family name."""
-    from importlib import resources
-
-    path = Path(str(resources.files("mplfonts") / "fonts" / FONT_FILE))
+    path = _font_path()
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
     plt.rcParams.update({
@@ -62,15 +168,46 @@ def save_figure(fig: plt.Figure, name: str, *, formats: tuple[str, ...] = FIGURE
         fig.draw_without_rendering()
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
+    def _save_pdf(fh, **kwargs) -> None:
+        """With the reduced CJK font, unless a glyph of the figure is not in it: then with the whole font (a
+        figure's text is fixed when its Text objects are made, so this is the one place to tell)."""
+        rc = _pdf_fonts()
+        if rc:
+            with warnings.catch_warnings(record=True) as caught, plt.rc_context(rc):
+                warnings.simplefilter("always")
+                fig.savefig(fh, **kwargs)
+            if not any(_misses_reduced_glyph(str(w.message)) for w in caught):
+                for w in caught:   # the caller's filters decide about the rest
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+                return
+            fh.seek(0)
+            fh.truncate()
+        fig.savefig(fh, **kwargs)
+
     # the SVG ids are hashed from a salt that is random by default; salt with the name for stable bytes
     with plt.rc_context({"pdf.fonttype": 42, "svg.hashsalt": f"ipm-analysis:{name}"}):
         for fmt in formats:
             path = out / f"{name}.{fmt}"
             with atomic_file(path) as fh:
-                fig.savefig(fh, format=fmt, dpi=DPI, metadata=provenance.figure_metadata(fmt, name))
+                (_save_pdf if fmt == "pdf" else fig.savefig)(
+                    fh, format=fmt, dpi=DPI, metadata=provenance.figure_metadata(fmt, name))
             provenance.record_output("figure", path)
             paths.append(path)
     return paths
+
+
+def _misses_reduced_glyph(message: str) -> bool:
+    """Whether ``message`` is matplotlib's warning of a glyph missing from the reduced font."""
+    return "missing from font(s)" in message and PDF_FONT_SUFFIX.strip() in message
+
+
+def _pdf_fonts() -> dict:
+    """rcParams for drawing a PDF: the reduced CJK font first, then the fonts of the other formats, so a glyph
+    it lacks falls back to the whole font. Same outlines and metrics, so the same page as before, with a
+    smaller font to subset. Text whose family is named explicitly (not "sans-serif") keeps the whole font."""
+    reduced = _pdf_font_family()
+    fonts = list(plt.rcParams["font.sans-serif"])
+    return {"font.sans-serif": [reduced, *fonts]} if reduced and reduced not in fonts else {}
 
 
 def save_table(frame: pd.DataFrame, name: str) -> Path:

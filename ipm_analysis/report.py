@@ -11,6 +11,14 @@ Parameters follow papermill's convention: values given with ``-p name value`` go
 notebook under ``metadata.papermill.parameters``. A notebook gets only the parameters its ``parameters`` cell
 declares; a parameter no notebook of the run declares is a warning, not an error.
 
+A notebook is executed again only if something it depends on changed since its last successful run: the
+notebook file, its parameters, the processed tables (the build's index) and the raw inputs, the package's code
+and data files, the installed packages and Python, the figure formats, and its outputs (executed notebook, HTML,
+figures, tables) must all still be there with the bytes recorded then. Otherwise its outputs are reused as they
+are, like make's up-to-date targets (``reports/provenance.json`` marks it ``"cache": "reused"`` and names the
+commit that made them; see docs/report.md). ``run_report(force=True)`` (``report --force``) executes every
+notebook. The record of each successful run is ``.cache/report/<name>.json``.
+
 One failing notebook does not stop the others. Its previous exports are removed and the partly executed
 notebook is written as ``<name>.failed.ipynb`` / ``.failed.html`` with a banner naming the failing cell; figures
 and tables it made in an earlier run and did not remake are removed, since they are no longer current. The
@@ -20,9 +28,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -31,11 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config, provenance
-from .store import atomic_write
+from .store import atomic_write, file_sha256
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
+CACHE_FORMAT = 1   # bump when what a notebook's run depends on (run_inputs) changes meaning
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")   # CSI sequences: IPython's coloured tracebacks
 _print_lock = threading.Lock()
 
@@ -63,6 +74,8 @@ class NotebookResult:
     error: str | None = None
     outputs: list[dict] = field(default_factory=list)
     default_parameters: dict = field(default_factory=dict)
+    reused: bool = False          # its last run's outputs were current: not executed (see run_inputs)
+    made_by: dict | None = None   # git state of the run that made reused outputs
 
     @property
     def name(self) -> str:
@@ -111,6 +124,30 @@ def parse_value(text: str):
         return text
     # YAML 1.1 reads 2018_01 as an int and dates as date objects; keep such values as typed
     return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else text
+
+
+class _Node(dict):
+    """Attribute access to a notebook's JSON, as nbformat's NotebookNode gives it."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def read_cells(path: Path):
+    """The notebook at ``path`` for reading its cells (``nb.cells``, ``cell.cell_type``, ``cell.source`` as one
+    string): its JSON without nbformat, whose import takes 1.5 s (the schema validator's dependencies), which is
+    most of a report that reuses every notebook. Notebooks before format 4 are read with nbformat."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("nbformat", 0) < 4:
+        import nbformat
+
+        return nbformat.read(path, as_version=4)
+    cells = [_Node(c, source="".join(c.get("source", "")), metadata=c.get("metadata") or {})
+             for c in data.get("cells", [])]
+    return _Node(data, cells=cells)
 
 
 def _cell_tags(cell) -> list[str]:
@@ -232,6 +269,78 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
     return NotebookResult(path, target, time.perf_counter() - t0, parameters, None,
                           provenance.read_sidecar(path.stem), declared)
 
+# --------------------------------------------------------------------------------------------------------------
+# results cache: a notebook whose inputs and outputs are as at its last successful run is not executed again
+
+
+def code_fingerprint(pkg: Path | None = None) -> str:
+    """sha256 over every source and data file of the package the kernels import (``ipm_analysis/``)."""
+    pkg = Path(pkg or Path(__file__).resolve().parent)
+    digest = hashlib.sha256()
+    for p in sorted(pkg.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"):
+            digest.update(p.relative_to(pkg).as_posix().encode() + b"\0" + file_sha256(p).encode())
+    return digest.hexdigest()
+
+
+def run_inputs() -> dict:
+    """What every notebook of this run depends on besides its own file and parameters: the processed tables
+    (sha256 of the build's index, which names every part file by content), the raw inputs, the package's code
+    and data, the installed packages, Python, the figure formats and the project's other settings from the
+    environment (``IPM_ANALYSIS_*`` but the root, which only moves the files)."""
+    from .store import INDEX
+
+    index = config.processed_dir() / INDEX
+    settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("IPM_ANALYSIS_") and k not in (
+        "IPM_ANALYSIS_ROOT", provenance.ENV_NOTEBOOK, provenance.ENV_COMMIT, provenance.ENV_DIRTY)}
+    return {"format": CACHE_FORMAT, "tables": file_sha256(index) if index.exists() else None,
+            "inputs": provenance.input_hashes(), "code": code_fingerprint(),
+            "packages": provenance.package_versions(), "python": sys.version.split()[0],
+            "platform": sys.platform, "figure_formats": list(config.figure_formats()), "settings": settings}
+
+
+def _notebook_key(path: Path, parameters: dict, common: dict) -> str:
+    """The cache key of running ``path`` with ``parameters`` (only those it declares count) on ``common``."""
+    declared = declared_parameters(read_cells(path))
+    used = {k: v for k, v in parameters.items() if k in declared}
+    blob = json.dumps({"notebook": file_sha256(path), "parameters": used, **common}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cache_path(notebook: str) -> Path:
+    return config.cache_dir() / "report" / f"{notebook}.json"
+
+
+def _exports(target: Path) -> dict[str, str]:
+    return {str(p): file_sha256(p) for p in (target, target.with_suffix(".html"))}
+
+
+def _remember(result: NotebookResult, key: str) -> None:
+    """Record a successful run of ``result``'s notebook under ``key``, with the hashes of all it wrote."""
+    entry = {"key": key, "executed": str(result.executed), "exports": _exports(result.executed),
+             "outputs": result.outputs, "parameters": result.parameters,
+             "default_parameters": result.default_parameters, "made_by": provenance.git_state()}
+    atomic_write(cache_path(result.path.stem), json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _reusable(path: Path, key: str, out_dir: Path) -> NotebookResult | None:
+    """The result of the last successful run of ``path`` if it was made under ``key`` into ``out_dir`` and
+    everything it wrote is still there, byte for byte; else None."""
+    t0 = time.perf_counter()
+    try:
+        entry = json.loads(cache_path(path.stem).read_text(encoding="utf-8"))
+        if entry.get("key") != key or Path(entry["executed"]) != out_dir / path.name:
+            return None
+        root = config.reports_dir()
+        files = {**entry["exports"], **{str(root / o["path"]): o["sha256"] for o in entry["outputs"]}}
+        if any(not Path(p).is_file() or file_sha256(Path(p)) != sha for p, sha in files.items()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return NotebookResult(path, Path(entry["executed"]), time.perf_counter() - t0, entry["parameters"], None,
+                          entry["outputs"], entry["default_parameters"], reused=True, made_by=entry["made_by"])
+
 
 def _previous_record() -> dict:
     """The last report's provenance.json (empty if none or unreadable)."""
@@ -256,11 +365,13 @@ def _remove_stale(result: NotebookResult, before: list[str]) -> list[str]:
 
 
 def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, timeout: int = 600,
-               jobs: int | None = None, parameters: dict | None = None) -> list[NotebookResult]:
+               jobs: int | None = None, parameters: dict | None = None,
+               force: bool = False) -> list[NotebookResult]:
     """Execute the notebooks (``jobs`` kernels at a time, default one per core) with ``parameters``, printing
-    one line per notebook (name, seconds, ok/failed) and writing ``reports/provenance.json``; returns one
+    one line per notebook (name, seconds, ok/failed/reused) and writing ``reports/provenance.json``; returns one
     result per notebook in run order, or raises ``NotebookError`` after all have run if any failed.
-    Notebooks only read the processed tables and write distinct figures, so they are independent."""
+    Notebooks only read the processed tables and write distinct figures, so they are independent. A notebook
+    whose last successful run is still current (see the module docstring) is reused unless ``force``."""
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir = Path(out_dir or config.executed_notebooks_dir())
@@ -275,8 +386,20 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
             raise NotebookError(f"parameter {name!r}: {value!r} is not a JSON value (a set or bytes cannot "
                                 "be recorded; use a list)") from None
     _warn_undeclared(paths, parameters)
-    jobs = jobs or min(len(paths), os.cpu_count() or 1) or 1
     previous = _previous_record()
+    common = run_inputs()
+    keys: dict[Path, str | None] = {}
+    reused: dict[Path, NotebookResult] = {}
+    for path in paths:
+        try:
+            keys[path] = _notebook_key(path, parameters, common)
+        except Exception:  # an unreadable notebook: it fails when it runs, with its own message
+            keys[path] = None
+        hit = None if force or keys[path] is None else _reusable(path, keys[path], out_dir)
+        if hit is not None:
+            reused[path] = hit
+    to_run = [p for p in paths if p not in reused]
+    jobs = jobs or min(len(to_run), os.cpu_count() or 1) or 1
     before = {nb["name"]: [o["path"] for o in nb.get("outputs", [])] for nb in previous.get("notebooks", [])}
 
     with tempfile.TemporaryDirectory(prefix="ipm-kernels-") as ipc_dir:
@@ -289,16 +412,24 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
                 error = " ".join(strip_ansi(str(exc)).split()) or type(exc).__name__
                 result = NotebookResult(path, None, time.perf_counter() - t0,
                                         error=f"{path.name}: {type(exc).__name__}: {error}")
+            if result.ok and keys[path] is not None:
+                _remember(result, keys[path])
+            else:
+                cache_path(path.stem).unlink(missing_ok=True)
             with _print_lock:
                 print(f"  {path.name:<40} {result.seconds:6.1f} s  {'ok' if result.ok else 'FAILED'}",
                       flush=True)
             return result
 
+        for path, hit in reused.items():
+            print(f"  {path.name:<40} {hit.seconds:6.1f} s  ok (unchanged: reused)", flush=True)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, paths))
+            ran_now = dict(zip(to_run, pool.map(one, to_run)))
+        results = [reused.get(p) or ran_now[p] for p in paths]
 
     removed = [rel for r in results for rel in _remove_stale(r, before.get(r.path.stem, []))]
     ran = [{"name": r.path.stem, "status": "ok" if r.ok else "failed", "error": r.error,
+            "cache": "reused" if r.reused else "executed", "made_by": r.made_by if r.reused else None,
             "default_parameters": r.default_parameters, "parameters": r.parameters, "outputs": r.outputs}
            for r in results]
     # a run of some notebooks (--notebook) keeps the others' entries, marked with the commit that made them
@@ -310,6 +441,7 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
     failed = [r for r in results if not r.ok]
     print(f"reports/: {len(results) - len(failed)} of {len(results)} notebooks ok, "
           f"{len(record['figures'])} figure files, {len(record['tables'])} tables, provenance.json"
+          + (f"; {len(reused)} reused unchanged (--force executes them)" if reused else "")
           + (f"; failed: {', '.join(r.path.stem for r in failed)}" if failed else "")
           + (f"; removed {len(removed)} stale output(s) no notebook made this time" if removed else ""))
     if failed:
@@ -318,12 +450,10 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
 
 
 def _warn_undeclared(paths: list[Path], parameters: dict) -> None:
-    import nbformat
-
     declared = set()
     for path in paths:
         try:
-            declared |= set(declared_parameters(nbformat.read(path, as_version=4)))
+            declared |= set(declared_parameters(read_cells(path)))
         except Exception:  # an unreadable notebook fails when it runs, with its own message
             continue
     for name in parameters:

@@ -27,3 +27,95 @@ def corpus(project_copy):
     c = load_corpus()
     yield c
     mp.undo()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The report of a grown corpus (tests/test_report.py::test_report_follows_the_corpus) executes all six notebooks,
+# about 40 s of two kernels. It is started in a process of its own as soon as the tests are collected, and the
+# test waits for it and checks what it made: the rest of the suite runs meanwhile, mostly on one core, instead
+# of the two cores idling by turns. Same inputs, same report, same assertions; only the start is earlier.
+GROWN_REPORT_TEST = "tests/test_report.py::test_report_follows_the_corpus"
+ADDED_PLANS = {"2022_national": ("2020_national", "2022"), "2019_qingdao": ("2018_qingdao", "2019")}
+_GROWN_RUN = '''
+import json, sys
+from pathlib import Path
+from ipm_analysis import report
+from ipm_analysis.builder import build
+build(quiet=True)   # first, as `make all` does: six kernels would otherwise queue for the build lock
+done = report.run_report(report.notebooks(Path(sys.argv[1])))
+print(json.dumps([dict(name=r.name, ok=r.ok, error=r.error, executed=str(r.executed), outputs=r.outputs)
+                  for r in done]))
+'''
+_grown: dict = {}
+
+
+def make_grown_corpus(root: Path) -> Path:
+    """The real plans plus a 2022 national plan and a second local plan, added with manifest rows only (their
+    texts are copies of the 2020 and Qingdao plans: what matters is that they are new rows, and that the 2022
+    plan differs from the 2021 plan before it); not built."""
+    import csv
+
+    raw = root / "data" / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    with open(raw / "manifest.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["doc_id"]: r for r in csv.DictReader(fh)}
+    added = [dict(rows[like], doc_id=doc_id, file=f"{doc_id}.txt", year=year)
+             for doc_id, (like, year) in ADDED_PLANS.items()]
+    for row, (like, _) in zip(added, ADDED_PLANS.values()):
+        shutil.copy(raw / rows[like]["file"], raw / row["file"])
+    with open(raw / "manifest.csv", "a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=list(rows["2012_national"]), lineterminator="\n").writerows(added)
+    return root
+
+
+def _start_grown_report(root: Path) -> None:
+    """Build the grown corpus and execute the repository's notebooks on it, PNG only (SVG and PDF: test_plots),
+    in a process of its own; its kernels inherit the environment, so they import this checkout's code."""
+    import os
+    import subprocess
+    import sys
+
+    make_grown_corpus(root)
+    env = dict(os.environ, IPM_ANALYSIS_ROOT=str(root), IPM_ANALYSIS_FIGURE_FORMATS="png",
+               PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    out, err = open(root / "report.out", "w"), open(root / "report.err", "w")
+    _grown.update(root=root, out=out, err=err, proc=subprocess.Popen(
+        [sys.executable, "-c", _GROWN_RUN, str(ROOT / "notebooks")], env=env, stdout=out, stderr=err,
+        start_new_session=True))
+
+
+def pytest_collection_finish(session) -> None:
+    if session.config.option.collectonly or not any(i.nodeid == GROWN_REPORT_TEST for i in session.items):
+        return
+    _start_grown_report(session.config._tmp_path_factory.mktemp("grown"))
+
+
+def pytest_sessionfinish(session) -> None:
+    """A grown report still running (the session stopped before its test) is ended with its kernels."""
+    import os
+    import signal
+
+    proc = _grown.get("proc")
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def grown_report():
+    """The grown corpus's root and one dict per notebook run on it (name, ok, error, executed, outputs), once
+    the report started after collection has finished; started now if it was not (e.g. called from elsewhere)."""
+    import json
+
+    if "proc" not in _grown:
+        import tempfile
+
+        _start_grown_report(Path(tempfile.mkdtemp(prefix="grown-")))
+    proc = _grown["proc"]
+    proc.wait(timeout=1800)
+    for fh in (_grown["out"], _grown["err"]):
+        fh.close()
+    root = _grown["root"]
+    assert proc.returncode == 0, (root / "report.err").read_text(encoding="utf-8")[-3000:]
+    lines = (root / "report.out").read_text(encoding="utf-8").splitlines()
+    return root, json.loads(lines[-1])

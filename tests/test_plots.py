@@ -195,3 +195,43 @@ def test_dispersion_one_panel_per_term():
     assert [ax.get_title() for ax in fig.axes] == ["铁拳", "剑网"]
     assert len({round(ax.get_position().y0, 3) for ax in fig.axes}) == 1
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["2017 全国", "2020 全国"]
+
+
+def test_pdf_text_is_embedded_copyable_and_falls_back_to_the_whole_font(tmp_path, monkeypatch):
+    """PDFs are drawn with the CJK font reduced to GB2312 (fast to subset); a character outside it comes from
+    the whole font, never from a missing-glyph box; either way the text can be copied back out of the PDF."""
+    import pdfplumber
+
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    assert plots.reduced_cjk_font() is not None
+    common, rare = "国家知识产权局 牵头任务", "體育總局喆"     # 體總喆: not in GB2312
+    fonts, texts = {}, {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # "Glyph ... missing from font" would raise here
+        for name, label in (("common", common), ("rare", rare)):
+            fig = plots.grouped_barh(pd.DataFrame({"牵头": [2, 1]}, index=[label, "公安部"]), title=label,
+                                     xlabel="任务数")
+            pdf = plots.save_figure(fig, name, formats=("pdf",))[0]
+            with pdfplumber.open(pdf) as doc:
+                chars = doc.pages[0].chars
+            fonts[name] = {c["fontname"].split("+")[-1] for c in chars}
+            texts[name] = "".join(c["text"] for c in chars)
+    assert common in texts["common"] and rare in texts["rare"] and "公安部" in texts["rare"]
+    assert fonts["common"] == {"NotoSansCJKsc-RegularGB2312"}
+    assert fonts["rare"] == {"NotoSansCJKsc-Regular"}
+    pdf = (tmp_path / "reports" / "figures" / "common.pdf").read_bytes()
+    assert b"/FontFile2" in pdf and b"/ToUnicode" in pdf
+
+
+def test_reduced_font_draws_the_same_glyphs():
+    """The reduced font keeps the whole font's outlines and metrics, so a PDF drawn with it is the same page."""
+    from matplotlib.ft2font import FT2Font, LoadFlags
+
+    whole, reduced = FT2Font(str(plots._font_path())), FT2Font(str(plots.reduced_cjk_font()))
+    assert (whole.units_per_EM, whole.ascender, whole.descender) == (
+        reduced.units_per_EM, reduced.ascender, reduced.descender)
+    for ch in "国家知识产权局（）《》，。A1%":
+        a, b = (f.load_char(ord(ch), flags=LoadFlags.NO_SCALE) for f in (whole, reduced))
+        assert (a.horiAdvance, a.bbox) == (b.horiAdvance, b.bbox), ch
+        assert whole.get_path()[0].tolist() == reduced.get_path()[0].tolist(), ch
+    assert len(reduced.get_charmap()) < len(whole.get_charmap()) / 3

@@ -76,7 +76,10 @@ def tiny(tmp_path_factory):
                              V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
                              V4.new_code_cell(CHART.format(name="flaky_late"))), nbdir / "02_flaky.ipynb")
     reports = root / "reports"
-    args = argparse.Namespace(notebook=[], parameter=[["n", "3"], ["fail", "True"], ["undeclared", "[a, b]"]])
+    # force: 01_good's inputs are unchanged (it does not declare fail), so without it the good notebook would be
+    # reused rather than run again (test_unchanged_notebook_is_reused)
+    args = argparse.Namespace(notebook=[], parameter=[["n", "3"], ["fail", "True"], ["undeclared", "[a, b]"]],
+                              force=True)
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:   # only while the reports run: other modules share the session
         mp.setenv("IPM_ANALYSIS_ROOT", str(root))
@@ -152,6 +155,7 @@ def test_provenance_names_the_notebook_of_every_output(tiny):
     assert record["tables"]["tables/good_chart.csv"]["notebook"] == "01_good"
     by_name = {nb["name"]: nb for nb in record["notebooks"]}
     assert by_name["01_good"]["status"] == "ok" and by_name["01_good"]["parameters"] == {"n": 3}
+    assert by_name["01_good"]["cache"] == "executed"   # unchanged, but the second run was given --force
     assert by_name["02_flaky"]["status"] == "failed"
     assert by_name["02_flaky"]["default_parameters"] == {"n": 1, "fail": False}
     assert by_name["02_flaky"]["parameters"] == {"n": 3, "fail": True}
@@ -167,6 +171,69 @@ def test_rerun_gives_identical_figures_and_tables(tiny):
     for name in ["figures/good_chart.png", "figures/good_chart.svg", "figures/good_chart.pdf",
                  "tables/good_chart.csv"]:
         assert (tiny["reports"] / name).read_bytes() == tiny["snapshot"][name], name
+
+
+def test_unchanged_notebook_is_reused_and_a_changed_output_runs_it_again(tiny):
+    """Runs after the tests above read ``tiny``: a notebook whose inputs and outputs are as at its last
+    successful run is not executed again; one whose output changed since is, and writes the same bytes."""
+    reports, good = tiny["reports"], [tiny["root"] / "notebooks" / "01_good.ipynb"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IPM_ANALYSIS_ROOT", str(tiny["root"]))
+        (reused,) = report.run_report(good, parameters={"n": 3})
+        record = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
+        (reports / "figures" / "good_chart.svg").write_bytes(b"edited")
+        (rerun,) = report.run_report(good, parameters={"n": 3})
+        rerun_record = json.loads((reports / "provenance.json").read_text(encoding="utf-8"))
+    assert reused.ok and reused.reused and reused.outputs == tiny["first"][0].outputs
+    by_name = {nb["name"]: nb for nb in record["notebooks"]}
+    assert by_name["01_good"]["cache"] == "reused" and set(by_name["01_good"]["made_by"]) == {"commit", "dirty"}
+    assert by_name["02_flaky"]["status"] == "failed"            # the other notebook's entry is carried over
+    assert record["figures"]["figures/good_chart.png"]["notebook"] == "01_good"
+    assert rerun.ok and not rerun.reused
+    assert {nb["name"]: nb["cache"] for nb in rerun_record["notebooks"]}["01_good"] == "executed"
+    assert rerun_record["figures"]["figures/good_chart.svg"]["sha256"] == hashlib.sha256(
+        tiny["snapshot"]["figures/good_chart.svg"]).hexdigest()      # made again, the same bytes
+
+
+def test_cache_key_follows_every_input(tmp_path, monkeypatch):
+    """The key changes with the notebook, a parameter it declares, the tables, the raw inputs, the code and the
+    figure formats, and with nothing else (an undeclared parameter, the root, the commit)."""
+    notebook = nbformat.writes(_notebook(_params("n = 1"), V4.new_code_cell("n")))   # cell ids fixed once
+
+    def project(name: str) -> Path:
+        root = tmp_path / name
+        (root / "data" / "raw").mkdir(parents=True)
+        (root / "data" / "raw" / "a.txt").write_text("计划", encoding="utf-8")
+        (root / "data" / "processed").mkdir(parents=True)
+        (root / "data" / "processed" / "_build.json").write_text("{}", encoding="utf-8")
+        (root / "01_a.ipynb").write_text(notebook, encoding="utf-8")
+        return root
+
+    def key(root: Path, parameters: dict | None = None, **env) -> str:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("IPM_ANALYSIS_ROOT", str(root))
+            for k, v in env.items():
+                mp.setenv(k, v)
+            return report._notebook_key(root / "01_a.ipynb", parameters or {}, report.run_inputs())
+
+    a, b = project("a"), project("b")
+    base = key(a)
+    assert key(b) == base                                              # another root, the same inputs
+    assert key(a, {"m": 2}) == base                                    # not declared: not passed, no change
+    assert key(a, IPM_ANALYSIS_COMMIT="x", IPM_ANALYSIS_NOTEBOOK="y") == base
+    assert key(a, {"n": 2}) != base
+    assert key(a, IPM_ANALYSIS_FIGURE_FORMATS="png") != base
+    (b / "data" / "processed" / "_build.json").write_text('{"parts": []}', encoding="utf-8")
+    assert key(b) != base
+    (b / "data" / "processed" / "_build.json").write_text("{}", encoding="utf-8")
+    (b / "data" / "raw" / "a.txt").write_text("计划。", encoding="utf-8")
+    assert key(b) != base
+    nbformat.write(_notebook(_params("n = 1"), V4.new_code_cell("n + 1")), a / "01_a.ipynb")
+    assert key(a) != base
+    (a / "01_a.ipynb").write_text(notebook, encoding="utf-8")
+    assert key(a) == base                                              # the notebook as it was
+    monkeypatch.setattr(report, "code_fingerprint", lambda: "other code")
+    assert key(a) != base                                              # the same files, other code
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -223,36 +290,16 @@ def test_cli_reads_parameters_and_notebook_choice(monkeypatch):
     monkeypatch.setattr(cli, "_print_summary", lambda result: None)
     monkeypatch.setattr(report, "notebooks", lambda: [Path("01_a.ipynb"), Path("04_b.ipynb")])
     seen = {}
-    monkeypatch.setattr(report, "run_report", lambda paths, parameters: seen.update(paths=paths, p=parameters))
+    monkeypatch.setattr(report, "run_report",
+                        lambda paths, parameters, force: seen.update(paths=paths, p=parameters, force=force))
     argv = ["report", "-p", "top_n", "20", "-p", "plans", "[a, b]", "-p", "focus_plan", "None", "--notebook", "04"]
     assert cli.main(argv) == 0
-    assert seen == {"paths": [Path("04_b.ipynb")], "p": {"top_n": 20, "plans": ["a", "b"], "focus_plan": None}}
+    assert seen == {"paths": [Path("04_b.ipynb")], "p": {"top_n": 20, "plans": ["a", "b"], "focus_plan": None},
+                    "force": False}
 
 
 def test_strip_ansi():
     assert report.strip_ansi("\x1b[0;31mValueError\x1b[0m: x\x1b[1;32m") == "ValueError: x"
-
-
-@pytest.fixture(scope="module")
-def grown_corpus(tmp_path_factory) -> Path:
-    """The real plans plus a 2022 national plan and a second local plan, added with manifest rows only (their
-    texts are copies of the 2020 and Qingdao plans: what matters is that they are new rows, and that the 2022
-    plan differs from the 2021 plan before it)."""
-    import csv
-    import shutil
-
-    root = tmp_path_factory.mktemp("grown")
-    raw = root / "data" / "raw"
-    shutil.copytree(NOTEBOOKS.parent / "data" / "raw", raw)
-    with open(raw / "manifest.csv", encoding="utf-8", newline="") as fh:
-        rows = {r["doc_id"]: r for r in csv.DictReader(fh)}
-    added = [dict(rows["2020_national"], doc_id="2022_national", file="2022_national.txt", year="2022"),
-             dict(rows["2018_qingdao"], doc_id="2019_qingdao", file="2019_qingdao.txt", year="2019")]
-    for row, like in zip(added, ["2020_national", "2018_qingdao"]):
-        shutil.copy(raw / rows[like]["file"], raw / row["file"])
-    with open(raw / "manifest.csv", "a", encoding="utf-8", newline="") as fh:
-        csv.DictWriter(fh, fieldnames=list(rows["2012_national"]), lineterminator="\n").writerows(added)
-    return root
 
 
 def _mentions(path: Path, doc_id: str, label: str) -> bool:
@@ -273,14 +320,13 @@ def test_no_code_cell_names_a_plan():
                 assert not any(d in cell.source for d in doc_ids), (path.name, cell.source)
 
 
-def test_report_follows_the_corpus(grown_corpus, monkeypatch):
+def test_report_follows_the_corpus(grown_report):
     """Every notebook runs on a corpus grown by two plans with no notebook edited; both new plans appear in every
-    cross-year figure's data, the per-pair and per-plan figures exist for them, and every chart is inline."""
-    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(grown_corpus))   # the kernels inherit it
-    monkeypatch.setenv("IPM_ANALYSIS_FIGURE_FORMATS", "png")      # SVG and PDF: test_plots
-    done = report.run_report(report.notebooks(NOTEBOOKS))
-    assert [r.name for r in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
-    assert all(r.ok for r in done)
+    cross-year figure's data, the per-pair and per-plan figures exist for them, and every chart is inline.
+    (The report runs in a process of its own, started after collection: conftest.grown_report.)"""
+    grown_corpus, done = grown_report
+    assert [r["name"] for r in done] == [p.name for p in report.notebooks(NOTEBOOKS)]
+    assert all(r["ok"] for r in done), [r["error"] for r in done]
     out = grown_corpus / "reports"
     national, local = ("2022_national", "2022 全国"), ("2019_qingdao", "2019 青岛市")
     for figure, table in {**CROSS_YEAR, **NATIONAL_SERIES, **LOCAL}.items():
@@ -297,11 +343,12 @@ def test_report_follows_the_corpus(grown_corpus, monkeypatch):
     # two plans of one year would merge if a chart pivoted on year: the campaign columns are plans
     assert _mentions(out / "tables" / "local_reuse_by_national_plan.csv", "2019_qingdao", "2019_qingdao")
     for r in done:   # every chart a notebook saved is displayed in its HTML
-        executed = nbformat.read(r.executed, as_version=4)
+        executed = nbformat.read(r["executed"], as_version=4)
         shown = sum("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
-        saved = sum(o["path"].endswith(".png") for o in r.outputs if o["kind"] == "figure")
-        assert shown >= saved > 0, r.name
-        assert "data:image/png;base64" in r.executed.with_suffix(".html").read_text(encoding="utf-8")
+        saved = sum(o["path"].endswith(".png") for o in r["outputs"] if o["kind"] == "figure")
+        assert shown >= saved > 0, r["name"]
+        assert "data:image/png;base64" in Path(r["executed"]).with_suffix(".html").read_text(encoding="utf-8")
+    assert not list((out / "figures").glob("*.svg")) and not list((out / "figures").glob("*.pdf"))
     record = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     assert record["figures"]["figures/agency_load_heatmap.png"]["notebook"] == "04_agency_load"
 

@@ -174,17 +174,25 @@ def test_tokens_made_in_batches_are_the_same(corpus, monkeypatch, batch):
     from ipm_analysis import builder
 
     monkeypatch.setattr(builder, "_TOKEN_BATCH", batch)
+    segments, expected, docs = corpus.segments, corpus.tokens, corpus.documents
     if batch < 200:
-        cut = builder._cut_long_segments(corpus.segments)
-        assert len(cut) > len(corpus.segments) + 100 and cut["text"].str.len().max() < 400
+        # ~45 ms a batch (a pandera call each): the first national plan and the local plan, 111 batches, not
+        # all five plans' 334
+        keep = list(docs.groupby(docs["level"] == "national", sort=False)["doc_id"].first())
+        segments = segments[segments["doc_id"].isin(keep)].reset_index(drop=True)
+        expected = expected[expected["doc_id"].isin(keep)].reset_index(drop=True)
+        docs = docs[docs["doc_id"].isin(keep)]
+        assert len(keep) == 2 and set(docs["level"]) > {"national"}
+        cut = builder._cut_long_segments(segments)
+        assert len(cut) > len(segments) + 30 and cut["text"].str.len().max() < 400
         whole = lambda f: f.groupby(["doc_id", "segment_no"], sort=False)["text"].sum().tolist()  # noqa: E731
-        assert whole(cut) == whole(corpus.segments)
+        assert whole(cut) == whole(segments)
     counts = {}
-    batches = list(builder._token_batches(corpus.segments, corpus.documents, corpus.clauses, counts))
+    batches = list(builder._token_batches(segments, corpus.documents, corpus.clauses, counts))
     assert len(batches) > 5
     tokens = pa.concat_tables(batches)
-    pd.testing.assert_frame_equal(tokens.to_pandas(), corpus.tokens)
-    assert counts == corpus.documents.set_index("doc_id")["n_tokens"].to_dict()
+    pd.testing.assert_frame_equal(tokens.to_pandas(), expected)
+    assert counts == docs.set_index("doc_id")["n_tokens"].to_dict()
 
 
 def test_no_clause_outside_the_tasks(tmp_path):
@@ -201,7 +209,12 @@ def test_no_clause_outside_the_tasks(tmp_path):
     assert found.clauses == [] and found.agencies == []
 
 
-def test_large_table_written_in_row_groups_is_the_same_file(tmp_path):
+# Row groups of 8,192 rows instead of 1,048,576 in the two tests below: the same code paths (held, streamed, the
+# last group short) at 1/128 of the rows, so each takes a fraction of a second instead of several
+SMALL_ROW_GROUP = 8192
+
+
+def test_large_table_written_in_row_groups_is_the_same_file(tmp_path, monkeypatch):
     """Past one row group, a table is written slice by slice (no second copy of it): the bytes are those of
     writing it whole."""
     import numpy as np
@@ -210,6 +223,8 @@ def test_large_table_written_in_row_groups_is_the_same_file(tmp_path):
 
     from ipm_analysis import store
 
+    assert store.ROW_GROUP == 1024 * 1024   # pyarrow's default row group: held tables are written in one
+    monkeypatch.setattr(store, "ROW_GROUP", SMALL_ROW_GROUP)
     n = store.ROW_GROUP * 2 + 123
     rng = np.random.default_rng(0)
     table = pa.table({"doc_id": pa.array(np.repeat(["a", "b", "c"], [n // 3, n // 3, n - 2 * (n // 3)]),
@@ -220,11 +235,12 @@ def test_large_table_written_in_row_groups_is_the_same_file(tmp_path):
     entry = store.write_table(tmp_path, "tokens", "part-x", pieces)
     whole = tmp_path / "whole.parquet"
     pq.write_table(table, whole, write_statistics=["doc_id"], use_dictionary=["doc_id", "token"],
-                   column_encoding={"position": "DELTA_BINARY_PACKED"})
+                   column_encoding={"position": "DELTA_BINARY_PACKED"}, row_group_size=store.ROW_GROUP)
     assert entry["rows"] == n and (tmp_path / entry["file"]).read_bytes() == whole.read_bytes()
+    assert pq.ParquetFile(whole).num_row_groups == 3
 
 
-def test_table_writer_streams_row_groups_and_gives_the_bytes_of_one_write(tmp_path):
+def test_table_writer_streams_row_groups_and_gives_the_bytes_of_one_write(tmp_path, monkeypatch):
     """Appended in pieces of any size (most smaller than a row group, one spanning several), a table is written
     row group by row group as they fill, holding at most one, and the file is that of writing it whole; an
     aborted writer leaves nothing behind, and a writer that got no rows writes no file."""
@@ -233,6 +249,7 @@ def test_table_writer_streams_row_groups_and_gives_the_bytes_of_one_write(tmp_pa
 
     from ipm_analysis import store
 
+    monkeypatch.setattr(store, "ROW_GROUP", SMALL_ROW_GROUP)
     n = store.ROW_GROUP * 2 + 5000
     rng = np.random.default_rng(1)
     table = pa.table({"doc_id": pa.array(np.repeat(["a", "b"], [n // 2, n - n // 2]), pa.large_string()),
@@ -240,7 +257,7 @@ def test_table_writer_streams_row_groups_and_gives_the_bytes_of_one_write(tmp_pa
                       "end": pa.array(np.arange(n) * 2 + 1),
                       "token": pa.array(rng.integers(0, 500, n).astype(str), pa.large_string())})
     writer = store.TableWriter(tmp_path, "tokens", "part-x")
-    cuts = [0, 1, 700_000, 900_000, 900_001, n - 10, n]
+    cuts = [0, 1, 5_000, 7_000, 7_001, n - 10, n]   # as at 1,048,576: 700,000, 900,000, 900,001
     for a, b in zip(cuts, cuts[1:]):
         writer.append(table.slice(a, b - a))
         assert writer._held_rows <= store.ROW_GROUP
