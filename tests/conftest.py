@@ -99,6 +99,9 @@ def pytest_sessionfinish(session) -> None:
     if proc is not None and proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+    for fh in (_grown.get("out"), _grown.get("err")):   # closed here when its test did not run
+        if fh is not None and not fh.closed:
+            fh.close()
 
 
 @pytest.fixture(scope="session")
