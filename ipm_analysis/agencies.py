@@ -434,7 +434,19 @@ class LocalRules:
     place_levels: dict[str, str]                    # last character of a named place -> level
 
     def body_rule(self, body: str, *, bare: bool = False) -> tuple[BodyRule, re.Match] | None:
-        """The rule a body fullmatches (only those that allow a bare place name, if ``bare``)."""
+        """The rule a body fullmatches (only those that allow a bare place name, if ``bare``). Memoised: every
+        split of every new name asks, and the same tails (公安局, 市场监管局 …) come back for every place."""
+        key = (body, bare)
+        memo = self._body_memo
+        if key not in memo:
+            memo[key] = self._body_rule(body, bare)
+        return memo[key]
+
+    @functools.cached_property
+    def _body_memo(self) -> dict:
+        return {}
+
+    def _body_rule(self, body: str, bare: bool) -> tuple[BodyRule, re.Match] | None:
         for rule in self.bodies:
             if bare and not rule.bare_place:
                 continue
@@ -450,9 +462,10 @@ class LocalRules:
         """Candidate (place for the templates, place's jurisdiction, level, body, bare) splits, in order."""
         local = scope != "national"
         # a province-level unit by its full name (福建省, 重庆市, 广西壮族自治区), longest first
-        for place in self._province_full:
-            if name.startswith(place):
-                yield place, place, "provincial", name[len(place):], False
+        for k in self._province_full_lengths:   # by length, longest first: a set lookup, not 34 startswith
+            place = name[:k]
+            if place in self._province_full_set:
+                yield place, place, "provincial", name[k:], False
         # a relative prefix: 省 in a 福建省 plan is 福建省; 省 in a city's plan stays 省 (place unknown)
         for prefix, prefix_level, ends in self.prefixes:
             if name.startswith(prefix):
@@ -468,9 +481,10 @@ class LocalRules:
                 lvl = "provincial" if self._provincial(place) else self.place_levels[name[i]]
                 yield place, place, lvl, name[i + 1:], False
         # a province by its short name (福建检验检疫局, 重庆海关)
-        for short in self._province_short:
-            if name.startswith(short):
-                yield short, self.provinces[short][0], "provincial", name[len(short):], False
+        for k in self._province_short_lengths:
+            short = name[:k]
+            if short in self._province_short_set:
+                yield short, self.provinces[short][0], "provincial", name[k:], False
         # no prefix: in a local plan the plan's own agency (Qingdao's 林业局); in a national plan a bare body is a
         # national name (the alias table's), so no rule resolves it (place None stops the search)
         yield (scope if local else None), scope, "provincial" if self._provincial(scope) else level, name, False
@@ -482,6 +496,22 @@ class LocalRules:
     @functools.cached_property
     def _province_full(self) -> tuple[str, ...]:
         return tuple(sorted((n for n, (full, _) in self.provinces.items() if n == full), key=len, reverse=True))
+
+    @functools.cached_property
+    def _province_full_set(self) -> frozenset[str]:
+        return frozenset(self._province_full)
+
+    @functools.cached_property
+    def _province_full_lengths(self) -> tuple[int, ...]:
+        return tuple(sorted({len(n) for n in self._province_full}, reverse=True))
+
+    @functools.cached_property
+    def _province_short_set(self) -> frozenset[str]:
+        return frozenset(self._province_short)
+
+    @functools.cached_property
+    def _province_short_lengths(self) -> tuple[int, ...]:
+        return tuple(sorted({len(n) for n in self._province_short}, reverse=True))
 
     @functools.cached_property
     def _province_short(self) -> tuple[str, ...]:
