@@ -127,7 +127,8 @@ def describe(text: str, *, furniture: list[str] = ()) -> dict[str, str]:
     title = (titles or inner or [None])[0]
     if title:
         found["year"] = title.group("year")
-        place = _PLACE_RE.match(title.group("rest"))
+        # the place after the year (2019年江西省…) or, in a local title, before it (江西省2019年…)
+        place = _PLACE_RE.match(title.group("rest")) or _PLACE_RE.fullmatch(title.string[:title.start()])
         if place:
             found["jurisdiction"] = place.group("place")
     found["doc_number"] = next((line for line in head if _DOC_NO_RE.fullmatch(line)), "")

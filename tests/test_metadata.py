@@ -61,6 +61,9 @@ def test_describe_real_plans(doc_id, expected):
           issuer="重庆市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室")),   # a municipality is provincial
     ("2018年福州市打擊侵犯知識產權和製售假冒偽劣商品工作要點\n一、加強組織領導\n",
      dict(script="zh-Hant", year="2018", jurisdiction="福州市", level="municipal", issuer="", issue_date="")),
+    # the place before the year, as many local titles write it
+    ("江西省2019年打击侵犯知识产权和制售假冒伪劣商品工作要点\n为深入贯彻……，现提出如下工作要点。\n一、加大重点领域治理力度\n",
+     dict(year="2019", jurisdiction="江西省", level="provincial")),
     ("一、加强组织领导\n（一）健全机制。\n", dict(year="", jurisdiction="", level="", issuer="", issue_date="")),
 ])
 def test_describe_other_plans(text, expected):
