@@ -87,3 +87,11 @@ def test_dictionary_chart_real(corpus, tmp_path, monkeypatch):
     png = plots.save_figure(fig, "policy_dictionary_by_plan")[0]
     assert png.stat().st_size > 10_000
     assert any("Vedung" in t.get_text() and "policy_dictionary.csv" in t.get_text() for t in fig.texts)
+
+
+def test_every_dimension_and_category_has_a_chart_label():
+    d = dictionary.policy_dictionary()
+    for name in set(d["dimension"]) | set(d["category"]):
+        assert dictionary.label(name) != name and dictionary.label(name).endswith(f" / {name}")
+    assert dictionary.label("punitive") == "惩戒型 / punitive"
+    assert dictionary.label("a_new_category") == "a_new_category"

@@ -25,6 +25,19 @@ def _policy_dictionary() -> pd.DataFrame:
     return pd.read_csv(config.data_path("policy_dictionary.csv"), comment="#", dtype=str, keep_default_na=False)
 
 
+@functools.cache
+def _labels() -> dict[str, str]:
+    frame = pd.read_csv(config.data_path("policy_dictionary_labels.csv"), comment="#", dtype=str,
+                        keep_default_na=False)
+    return dict(zip(frame["name"], frame["label"]))
+
+
+def label(name: str) -> str:
+    """The chart label of a dimension or category code (``punitive`` → ``惩戒型 / punitive``); the code itself
+    when the labels file has none (a category a researcher added)."""
+    return _labels().get(name, name)
+
+
 def policy_dictionary() -> pd.DataFrame:
     """The packaged dictionary: dimension, category, term, note (one row per term and category)."""
     return _policy_dictionary().copy()
