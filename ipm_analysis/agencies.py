@@ -423,6 +423,19 @@ class RuleHit:
     rule: BodyRule
 
 
+def _by_length(names) -> tuple[tuple[int, frozenset[str]], ...]:
+    """Names grouped by length, longest first, for ``_leading``."""
+    names = set(names)
+    return tuple((k, frozenset(n for n in names if len(n) == k))
+                 for k in sorted({len(n) for n in names}, reverse=True))
+
+
+def _leading(name: str, index: tuple[tuple[int, frozenset[str]], ...]):
+    """The names of ``index`` (``_by_length``) that ``name`` starts with, longest first: one set lookup per
+    length instead of a startswith per name."""
+    return (name[:k] for k, names in index if name[:k] in names)
+
+
 @dataclass(frozen=True)
 class LocalRules:
     """Prefix splitting and the body rules of ``local_agency_rules.yaml`` (compiled once)."""
@@ -462,10 +475,8 @@ class LocalRules:
         """Candidate (place for the templates, place's jurisdiction, level, body, bare) splits, in order."""
         local = scope != "national"
         # a province-level unit by its full name (福建省, 重庆市, 广西壮族自治区), longest first
-        for k in self._province_full_lengths:   # by length, longest first: a set lookup, not 34 startswith
-            place = name[:k]
-            if place in self._province_full_set:
-                yield place, place, "provincial", name[k:], False
+        for place in _leading(name, self._province_full):
+            yield place, place, "provincial", name[len(place):], False
         # a relative prefix: 省 in a 福建省 plan is 福建省; 省 in a city's plan stays 省 (place unknown)
         for prefix, prefix_level, ends in self.prefixes:
             if name.startswith(prefix):
@@ -481,10 +492,8 @@ class LocalRules:
                 lvl = "provincial" if self._provincial(place) else self.place_levels[name[i]]
                 yield place, place, lvl, name[i + 1:], False
         # a province by its short name (福建检验检疫局, 重庆海关)
-        for k in self._province_short_lengths:
-            short = name[:k]
-            if short in self._province_short_set:
-                yield short, self.provinces[short][0], "provincial", name[k:], False
+        for short in _leading(name, self._province_short):
+            yield short, self.provinces[short][0], "provincial", name[len(short):], False
         # no prefix: in a local plan the plan's own agency (Qingdao's 林业局); in a national plan a bare body is a
         # national name (the alias table's), so no rule resolves it (place None stops the search)
         yield (scope if local else None), scope, "provincial" if self._provincial(scope) else level, name, False
@@ -494,28 +503,12 @@ class LocalRules:
                 yield name[:k], name[:k], "municipal", name[k:], True
 
     @functools.cached_property
-    def _province_full(self) -> tuple[str, ...]:
-        return tuple(sorted((n for n, (full, _) in self.provinces.items() if n == full), key=len, reverse=True))
+    def _province_full(self) -> tuple[tuple[int, frozenset[str]], ...]:
+        return _by_length(n for n, (full, _) in self.provinces.items() if n == full)
 
     @functools.cached_property
-    def _province_full_set(self) -> frozenset[str]:
-        return frozenset(self._province_full)
-
-    @functools.cached_property
-    def _province_full_lengths(self) -> tuple[int, ...]:
-        return tuple(sorted({len(n) for n in self._province_full}, reverse=True))
-
-    @functools.cached_property
-    def _province_short_set(self) -> frozenset[str]:
-        return frozenset(self._province_short)
-
-    @functools.cached_property
-    def _province_short_lengths(self) -> tuple[int, ...]:
-        return tuple(sorted({len(n) for n in self._province_short}, reverse=True))
-
-    @functools.cached_property
-    def _province_short(self) -> tuple[str, ...]:
-        return tuple(sorted((n for n, (full, _) in self.provinces.items() if n != full), key=len, reverse=True))
+    def _province_short(self) -> tuple[tuple[int, frozenset[str]], ...]:
+        return _by_length(n for n, (full, _) in self.provinces.items() if n != full)
 
     def resolve(self, name: str, scope: str, level: str) -> RuleHit | None:
         """A name resolved by rule in a plan of ``scope`` and ``level``, or None when no rule applies."""
