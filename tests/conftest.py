@@ -32,19 +32,32 @@ def corpus(project_copy):
 # --------------------------------------------------------------------------------------------------------------
 # The report of a grown corpus (tests/test_report.py::test_report_follows_the_corpus) executes all six notebooks,
 # about 40 s of two kernels. It is started in a process of its own as soon as the tests are collected, and the
-# test waits for it and checks what it made: the rest of the suite runs meanwhile, mostly on one core, instead
-# of the two cores idling by turns. Same inputs, same report, same assertions; only the start is earlier.
+# test waits for it and checks what it made: the other tests run meanwhile instead of waiting for it. Same
+# inputs, same report, same assertions; only the start is earlier. With pytest-xdist (the default, see
+# pyproject.toml) the controller starts it once its workers have collected and passes its folder to them; without
+# xdist (`-p no:xdist`, `-n 0`) the one process starts it after collection.
 GROWN_REPORT_TEST = "tests/test_report.py::test_report_follows_the_corpus"
 ADDED_PLANS = {"2022_national": ("2020_national", "2022"), "2019_qingdao": ("2018_qingdao", "2019")}
+# Runs the report in a child and writes its exit status to `rc` when it ends, however it ends, so that a test in
+# another process (an xdist worker) can wait for the file.
 _GROWN_RUN = '''
-import json, sys
+import json, os, subprocess, sys
 from pathlib import Path
+root = Path(sys.argv[2])
+REPORT = """
+import json, sys
 from ipm_analysis import report
 from ipm_analysis.builder import build
+from pathlib import Path
 build(quiet=True)   # first, as `make all` does: six kernels would otherwise queue for the build lock
 done = report.run_report(report.notebooks(Path(sys.argv[1])))
 print(json.dumps([dict(name=r.name, ok=r.ok, error=r.error, executed=str(r.executed), outputs=r.outputs)
                   for r in done]))
+"""
+with open(root / "report.out", "w") as out, open(root / "report.err", "w") as err:
+    rc = subprocess.run([sys.executable, "-c", REPORT, sys.argv[1]], stdout=out, stderr=err).returncode
+(root / "rc.tmp").write_text(str(rc))
+os.replace(root / "rc.tmp", root / "rc")
 '''
 _grown: dict = {}
 
@@ -69,8 +82,9 @@ def make_grown_corpus(root: Path) -> Path:
 
 
 def _start_grown_report(root: Path) -> None:
-    """Build the grown corpus and execute the repository's notebooks on it, PNG only (SVG and PDF: test_plots),
-    in a process of its own; its kernels inherit the environment, so they import this checkout's code."""
+    """Build the grown corpus in `root` and execute the repository's notebooks on it, PNG only (SVG and PDF:
+    test_plots), in a process group of its own; its kernels inherit the environment, so they import this
+    checkout's code."""
     import os
     import subprocess
     import sys
@@ -78,16 +92,44 @@ def _start_grown_report(root: Path) -> None:
     make_grown_corpus(root)
     env = dict(os.environ, IPM_ANALYSIS_ROOT=str(root), IPM_ANALYSIS_FIGURE_FORMATS="png",
                PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    out, err = open(root / "report.out", "w"), open(root / "report.err", "w")
-    _grown.update(root=root, out=out, err=err, proc=subprocess.Popen(
-        [sys.executable, "-c", _GROWN_RUN, str(ROOT / "notebooks")], env=env, stdout=out, stderr=err,
-        start_new_session=True))
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_CURRENT_TEST"):
+        env.pop(name, None)
+    _grown.update(root=root, proc=subprocess.Popen(
+        [sys.executable, "-c", _GROWN_RUN, str(ROOT / "notebooks"), str(root)], env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True))
+    (root / "started").touch()
+
+
+def _root(config) -> Path:
+    """The grown report's folder: made by the controller (or the only process), handed to xdist's workers."""
+    if "root" not in _grown:
+        workerinput = getattr(config, "workerinput", None)
+        _grown["root"] = (Path(workerinput["ipm_grown_root"]) if workerinput is not None
+                          else config._tmp_path_factory.mktemp("grown"))
+    return _grown["root"]
+
+
+def pytest_configure(config) -> None:
+    _grown["config"] = config
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:   # xdist, in the controller, for each worker before it starts
+    node.workerinput["ipm_grown_root"] = str(_root(node.config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids) -> None:   # xdist, in the controller
+    if GROWN_REPORT_TEST in ids and "proc" not in _grown:
+        _start_grown_report(_root(node.config))
 
 
 def pytest_collection_finish(session) -> None:
-    if session.config.option.collectonly or not any(i.nodeid == GROWN_REPORT_TEST for i in session.items):
+    config = session.config
+    if (config.option.collectonly or hasattr(config, "workerinput")
+            or not any(i.nodeid == GROWN_REPORT_TEST for i in session.items)):
         return
-    _start_grown_report(session.config._tmp_path_factory.mktemp("grown"))
+    _start_grown_report(_root(config))
 
 
 def pytest_sessionfinish(session) -> None:
@@ -99,9 +141,6 @@ def pytest_sessionfinish(session) -> None:
     if proc is not None and proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
-    for fh in (_grown.get("out"), _grown.get("err")):   # closed here when its test did not run
-        if fh is not None and not fh.closed:
-            fh.close()
 
 
 @pytest.fixture(scope="session")
@@ -109,16 +148,16 @@ def grown_report():
     """The grown corpus's root and one dict per notebook run on it (name, ok, error, executed, outputs), once
     the report started after collection has finished; started now if it was not (e.g. called from elsewhere)."""
     import json
+    import time
 
-    if "proc" not in _grown:
-        import tempfile
-
-        _start_grown_report(Path(tempfile.mkdtemp(prefix="grown-")))
-    proc = _grown["proc"]
-    proc.wait(timeout=1800)
-    for fh in (_grown["out"], _grown["err"]):
-        fh.close()
-    root = _grown["root"]
-    assert proc.returncode == 0, (root / "report.err").read_text(encoding="utf-8")[-3000:]
+    root = _root(_grown["config"])
+    if not (root / "started").exists():
+        _start_grown_report(root)
+    deadline = time.monotonic() + 1800
+    while not (root / "rc").exists():
+        assert time.monotonic() < deadline, "the grown corpus's report did not finish in 30 min"
+        time.sleep(0.2)
+    rc = int((root / "rc").read_text())
+    assert rc == 0, (root / "report.err").read_text(encoding="utf-8")[-3000:]
     lines = (root / "report.out").read_text(encoding="utf-8").splitlines()
     return root, json.loads(lines[-1])
