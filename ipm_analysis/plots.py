@@ -157,8 +157,10 @@ def save_figure(fig: plt.Figure, name: str, *, formats: tuple[str, ...] = FIGURE
     TrueType, ``pdf.fonttype`` 42, so papers can edit the text); returns the paths.
 
     Each file carries its source in its metadata (PNG text chunk, SVG ``<metadata>``, PDF info: notebook and
-    commit) and no date, so a rerun from the same inputs writes the same bytes. The figure is left open, so a
-    notebook still displays it inline; its layout is fixed at the first save (add nothing to it afterwards)."""
+    commit) and no date, so a rerun from the same inputs writes the same bytes. Its layout is fixed at the first
+    save (add nothing to it afterwards). In a notebook with the inline backend, the saved PNG is what the notebook
+    shows (at the figure's size on screen) and the figure is closed: the backend would draw it a second time.
+    Without PNG among the formats, or outside a notebook, the figure is left open."""
     out = config.figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -193,7 +195,24 @@ def save_figure(fig: plt.Figure, name: str, *, formats: tuple[str, ...] = FIGURE
                     fh, format=fmt, dpi=DPI, metadata=provenance.figure_metadata(fmt, name))
             provenance.record_output("figure", path)
             paths.append(path)
+    if "png" in formats:
+        _show_saved(fig, out / f"{name}.png")
     return paths
+
+
+def _show_saved(fig: plt.Figure, png: Path) -> None:
+    """Display the saved PNG in place of the inline backend's own drawing of ``fig`` (about 0.3 s a chart at
+    100 dpi, two thirds of the 200 dpi save), then close ``fig`` so the backend skips it."""
+    if "inline" not in plt.get_backend():
+        return
+    from IPython import get_ipython
+    from IPython.display import Image, display
+
+    if get_ipython() is None:
+        return
+    # the inline backend would show the figure at its own dpi (rcParams figure.dpi): same size on screen
+    display(Image(data=png.read_bytes(), format="png", width=round(fig.get_figwidth() * fig.dpi)))
+    plt.close(fig)
 
 
 def _misses_reduced_glyph(message: str) -> bool:

@@ -49,6 +49,11 @@ INJECTED_TAG = "injected-parameters"
 CACHE_FORMAT = 1   # bump when what a notebook's run depends on (run_inputs) changes meaning
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")   # CSI sequences: IPython's coloured tracebacks
 _print_lock = threading.Lock()
+# One BLAS/OpenMP thread per kernel (unless the caller's environment says otherwise): the report already runs one
+# kernel per core, and OpenBLAS's idle threads spin, so two kernels of two threads each on two cores ran notebook
+# 03's NMF 4x slower than one alone (about 4 s each side by side against 1.1 s). One thread also keeps a
+# kernel's sums in the same order whatever the machine's number of cores.
+THREAD_LIMITS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 class NotebookError(RuntimeError):
@@ -239,7 +244,7 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
     ipc_dir = Path(ipc_dir or tempfile.gettempdir())
     # IPC sockets are files named <ip>-<port>: a prefix per notebook keeps parallel kernels apart
     cfg = Config({"KernelManager": {"transport": "ipc", "ip": str(ipc_dir / path.stem)}})
-    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND, "JUPYTER_PLATFORM_DIRS": "1",
+    env = {**THREAD_LIMITS, **os.environ, "MPLBACKEND": INLINE_BACKEND, "JUPYTER_PLATFORM_DIRS": "1",
            **provenance.kernel_environment(path.stem)}
     provenance.clear_sidecar(path.stem)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", config=cfg,

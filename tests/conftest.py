@@ -1,12 +1,19 @@
 """Shared fixtures: the real corpus, built once per test session into a temporary project root."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# One BLAS/OpenMP thread per test process, as for the report's kernels (ipm_analysis.report.THREAD_LIMITS): the
+# suite already runs a worker per core, and spinning BLAS threads of two workers on two cores slow both. Set
+# before xdist starts its workers, which inherit it; a value in the caller's environment wins.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 
 @pytest.fixture(scope="session")

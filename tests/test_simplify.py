@@ -58,14 +58,16 @@ def test_real_plans(cfg):
 
 
 def test_synthetic_traditional_plans():
-    """The traditional plans among the first 2,000 synthetic ones (~200; manifest script zh-Hant, so t2s)."""
+    """The traditional plans among the first 600 synthetic ones (~60; manifest script zh-Hant, so t2s). They are
+    recombined real paragraphs, which test_real_plans converts whole in every script; 600 instead of 2,000
+    plans (8 s of composing and converting) still mixes every paragraph into new neighbours."""
     synthetic = sys.modules.get("synthetic")
     if synthetic is None:
         spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
         synthetic = sys.modules["synthetic"] = importlib.util.module_from_spec(spec)  # for its dataclasses
         spec.loader.exec_module(synthetic)
     checked = 0
-    for i in range(2000):
+    for i in range(600):
         row, data = synthetic.compose(i, random.Random(f"0-{i}"))
         if row["script"] == "zh-Hans":
             continue
@@ -73,7 +75,7 @@ def test_synthetic_traditional_plans():
         text = data.decode("utf-8-sig")
         assert fast(cfg).convert(text) == reference(cfg).convert(text), row["doc_id"]
         checked += 1
-    assert checked >= 150
+    assert checked >= 40
 
 
 @cache
