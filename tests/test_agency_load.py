@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import networkx as nx
 import pandas as pd
 import pytest
 
@@ -154,6 +155,32 @@ def test_collaboration_weights_by_hand():
     assert adj.index.tolist() == ["乙", "甲", "丙"] and adj.at["甲", "乙"] == 1.5 and adj.at["丙", "丙"] == 0
     directed = network.adjacency_frame(d)
     assert directed.at["甲", "乙"] == 1 and directed.at["乙", "丙"] == 0
+
+
+def test_collaboration_weights_are_networkx_weights_correctly_rounded(corpus):
+    """Every edge of every plan: networkx's projection within 1e-12, and exactly the float nearest the exact sum
+    of 1/(n-1) (so the same bytes whatever order the terms come in, i.e. whatever the hash seed)."""
+    from fractions import Fraction
+
+    ta = corpus.task_agencies
+    named = ta[~ta["is_generic"] & ta["is_known"]]
+    checked = 0
+    for doc_id in corpus.documents["doc_id"]:
+        g = network.collaboration_graph(ta, doc_id)
+        part = named[named["doc_id"] == doc_id]
+        bipartite = nx.Graph()
+        bipartite.add_nodes_from(g.nodes)
+        bipartite.add_edges_from({(a, ("task", t)) for a, t in zip(part["agency"], part["task_id"])})
+        reference = nx.algorithms.bipartite.collaboration_weighted_projected_graph(bipartite, list(g.nodes))
+        assert {frozenset(e) for e in g.edges} == {frozenset(e) for e in reference.edges}
+        sizes = part.groupby("task_id")["agency"].nunique()
+        tasks = {a: set(t) for a, t in part.groupby("agency")["task_id"]}
+        for a, b, w in g.edges(data="weight"):
+            assert abs(w - reference[a][b]["weight"]) < 1e-12
+            exact = sum(Fraction(1, int(sizes[t]) - 1) for t in tasks[a] & tasks[b])
+            assert w == float(exact), (doc_id, a, b)
+            checked += 1
+    assert checked > 500
 
 
 def test_2021_placeholders_and_market_regulator_share(corpus):

@@ -1,6 +1,7 @@
 """Co-responsibility network: agencies that share tasks, per plan (networkx)."""
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import combinations
 
 import networkx as nx
@@ -50,18 +51,24 @@ def _named(task_agencies: pd.DataFrame, doc_id: str) -> pd.DataFrame:
 
 
 def collaboration_graph(task_agencies: pd.DataFrame, doc_id: str, *, by: str = "agency") -> nx.Graph:
-    """Co-responsibility weighted by 1/(n−1) per task of n named agencies (Newman 2001; networkx's
-    ``collaboration_weighted_projected_graph``): each agency spreads one unit of weight over its partners in a
-    task, so one 16-agency task adds 1/15 to each of its 120 edges instead of 1. Single-agency tasks add no
-    edge; every named agency is a node."""
+    """Co-responsibility weighted by 1/(n−1) per task of n named agencies (Newman 2001; the weights of
+    networkx's ``collaboration_weighted_projected_graph``): each agency spreads one unit of weight over its
+    partners in a task, so one 16-agency task adds 1/15 to each of its 120 edges instead of 1. Single-agency
+    tasks add no edge; every named agency is a node.
+
+    Each edge's weight is summed exactly (fractions) and rounded once, so it is the nearest float to the true
+    weight and does not depend on the order of its terms: networkx adds them in the order of a set of tasks,
+    which follows Python's per-process string hashing, and its weights differed in the last digit from one run
+    to the next."""
     named = _named(task_agencies, doc_id)
-    bipartite = nx.Graph()
-    agencies = sorted(named[by].unique())
-    bipartite.add_nodes_from(agencies, bipartite=0)
-    bipartite.add_nodes_from((("task", t) for t in sorted(named["task_id"].unique())), bipartite=1)
-    bipartite.add_edges_from({(a, ("task", t)) for a, t in zip(named[by], named["task_id"])})
-    graph = nx.algorithms.bipartite.collaboration_weighted_projected_graph(bipartite, agencies)
-    graph.graph["doc_id"] = doc_id
+    terms: dict[tuple[str, str], list[Fraction]] = {}
+    for _, members in named.groupby("task_id")[by]:
+        members = sorted(set(members))
+        for a, b in combinations(members, 2):
+            terms.setdefault((a, b), []).append(Fraction(1, len(members) - 1))
+    graph = nx.Graph(doc_id=doc_id)
+    graph.add_nodes_from(sorted(named[by].unique()))
+    graph.add_weighted_edges_from((a, b, float(sum(w))) for (a, b), w in sorted(terms.items()))
     return graph
 
 
