@@ -323,7 +323,8 @@ def _exports(target: Path) -> dict[str, str]:
 
 def _remember(result: NotebookResult, key: str) -> None:
     """Record a successful run of ``result``'s notebook under ``key``, with the hashes of all it wrote."""
-    entry = {"key": key, "executed": str(result.executed), "exports": _exports(result.executed),
+    entry = {"key": key, "seconds": round(result.seconds, 2), "executed": str(result.executed),
+             "exports": _exports(result.executed),
              "outputs": result.outputs, "parameters": result.parameters,
              "default_parameters": result.default_parameters, "made_by": provenance.git_state()}
     atomic_write(cache_path(result.path.stem), json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -345,6 +346,17 @@ def _reusable(path: Path, key: str, out_dir: Path) -> NotebookResult | None:
         return None
     return NotebookResult(path, Path(entry["executed"]), time.perf_counter() - t0, entry["parameters"], None,
                           entry["outputs"], entry["default_parameters"], reused=True, made_by=entry["made_by"])
+
+
+def _longest_first(paths: list[Path]) -> list[Path]:
+    """``paths`` in the order to start them: the longest at their last successful run first (so that no long
+    notebook starts last, with one core idle meanwhile), notebooks never run before them, else name order."""
+    def last_seconds(path: Path) -> float:
+        try:
+            return float(json.loads(cache_path(path.stem).read_text(encoding="utf-8"))["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return float("inf")
+    return sorted(paths, key=lambda p: -last_seconds(p))   # stable: ties keep name order
 
 
 def _previous_record() -> dict:
@@ -429,7 +441,8 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
         for path, hit in reused.items():
             print(f"  {path.name:<40} {hit.seconds:6.1f} s  ok (unchanged: reused)", flush=True)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            ran_now = dict(zip(to_run, pool.map(one, to_run)))
+            order = _longest_first(to_run)
+            ran_now = dict(zip(order, pool.map(one, order)))
         results = [reused.get(p) or ran_now[p] for p in paths]
 
     removed = [rel for r in results for rel in _remove_stale(r, before.get(r.path.stem, []))]

@@ -359,3 +359,15 @@ def test_report_without_notebooks_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
     with pytest.raises(report.NotebookError, match="no notebooks"):
         report.run_report()
+
+
+def test_longest_notebook_starts_first(tmp_path, monkeypatch):
+    """Two at a time, 01-06 in name order left one core idle while the last long notebook ran; the order is
+    now by the seconds each took at its last successful run (kept in its cache entry), unknown ones first."""
+    monkeypatch.setenv("IPM_ANALYSIS_ROOT", str(tmp_path))
+    paths = [tmp_path / f"{n}.ipynb" for n in ("01_a", "02_b", "03_c", "04_d")]
+    for path, seconds in zip(paths, (3.4, 12.1, None, 10.0)):
+        if seconds is not None:
+            report.cache_path(path.stem).parent.mkdir(parents=True, exist_ok=True)
+            report.cache_path(path.stem).write_text(json.dumps({"seconds": seconds}), encoding="utf-8")
+    assert [p.stem for p in report._longest_first(paths)] == ["03_c", "02_b", "04_d", "01_a"]
