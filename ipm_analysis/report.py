@@ -4,7 +4,9 @@ figures, the tables and ``reports/provenance.json``.
 ``python -m ipm_analysis report`` builds the data and then calls ``run_report()``. Notebooks (``NN_name.ipynb``)
 run with nbclient in the notebooks folder, each in its own kernel over IPC (no TCP port, hence no "running over
 TCP without encryption" warning) with matplotlib's inline backend, so the charts they draw are in the executed
-notebook and its HTML.
+notebook and its HTML. When two or more notebooks run, their kernels are forked from one process that has
+imported their libraries once (``ipm_analysis.kernels``; ``IPM_ANALYSIS_FORK_KERNELS=0`` starts each kernel
+as a new process instead).
 
 Parameters follow papermill's convention: values given with ``-p name value`` go into a code cell tagged
 ``injected-parameters`` placed right after the cell tagged ``parameters``, and are recorded in the executed
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -226,6 +229,12 @@ def _failure_line(path: Path, nb, injected_at: int | None, exc: BaseException) -
     return f"{path.name}: {where}: {error}"
 
 
+def kernel_base_environment() -> dict[str, str]:
+    """The environment of every kernel (and of the zygote that forks them): this process's, with one BLAS
+    thread unless it says otherwise, matplotlib's inline backend and Jupyter's platform folders."""
+    return {**THREAD_LIMITS, **os.environ, "MPLBACKEND": INLINE_BACKEND, "JUPYTER_PLATFORM_DIRS": "1"}
+
+
 def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = None, timeout: int = 600,
                      ipc_dir: Path | None = None) -> NotebookResult:
     """Execute one notebook with ``parameters`` injected; export ``out_dir/<name>.ipynb`` and ``.html`` (or
@@ -233,6 +242,8 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
     import nbformat
     from nbclient import NotebookClient
     from traitlets.config import Config
+
+    from . import kernels
 
     t0 = time.perf_counter()
     nb = nbformat.read(path, as_version=4)
@@ -244,10 +255,10 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
     ipc_dir = Path(ipc_dir or tempfile.gettempdir())
     # IPC sockets are files named <ip>-<port>: a prefix per notebook keeps parallel kernels apart
     cfg = Config({"KernelManager": {"transport": "ipc", "ip": str(ipc_dir / path.stem)}})
-    env = {**THREAD_LIMITS, **os.environ, "MPLBACKEND": INLINE_BACKEND, "JUPYTER_PLATFORM_DIRS": "1",
-           **provenance.kernel_environment(path.stem)}
+    env = {**kernel_base_environment(), **provenance.kernel_environment(path.stem)}
     provenance.clear_sidecar(path.stem)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", config=cfg,
+                            kernel_manager_class=kernels.ForkedKernelManager,
                             resources={"metadata": {"path": str(path.parent)}})
     out_dir.mkdir(parents=True, exist_ok=True)
     target, failed = out_dir / path.name, out_dir / f"{path.stem}.failed.ipynb"
@@ -440,7 +451,12 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
 
         for path, hit in reused.items():
             print(f"  {path.name:<40} {hit.seconds:6.1f} s  ok (unchanged: reused)", flush=True)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        # two or more kernels: forked from one process that imports their libraries once (ipm_analysis.kernels)
+        from . import kernels
+
+        fork = len(to_run) > 1 and os.environ.get("IPM_ANALYSIS_FORK_KERNELS", "1") != "0"
+        with (kernels.Zygote(kernel_base_environment(), ipc_dir) if fork else contextlib.nullcontext()), \
+                ThreadPoolExecutor(max_workers=jobs) as pool:
             order = _longest_first(to_run)
             ran_now = dict(zip(order, pool.map(one, order)))
         results = [reused.get(p) or ran_now[p] for p in paths]

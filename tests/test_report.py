@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -59,6 +60,17 @@ plots.save_table(pd.DataFrame({{"n": [n]}}), {name!r});
 """
 
 
+# What the kernel had imported before its first cell, and whose child it is: with two notebooks to run, the
+# report forks their kernels from the zygote (ipm_analysis.kernels), which has imported scikit-learn already
+KERNEL_STATE = """\
+import os, sys
+from ipykernel.kernelapp import IPKernelApp
+print("preloaded", "sklearn.decomposition" in sys.modules,
+      "report's child", os.getppid() == int(os.environ.get("REPORT_PID", 0)),
+      "watches its parent", IPKernelApp.instance().parent_handle == os.getppid())
+"""
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """A project with two tiny notebooks, reported twice: first both succeed, then (``fail=True``) the
@@ -70,7 +82,7 @@ def tiny(tmp_path_factory):
     nbdir = root / "notebooks"
     nbdir.mkdir()
     good = [V4.new_markdown_cell("# good"), _params("n = None  # None: from the corpus"),
-            V4.new_code_cell(CHART.format(name="good_chart"))]
+            V4.new_code_cell(KERNEL_STATE), V4.new_code_cell(CHART.format(name="good_chart"))]
     nbformat.write(_notebook(*good, V4.new_code_cell(CHART.format(name="good_dropped"))), nbdir / "01_good.ipynb")
     nbformat.write(_notebook(_params("n = 1\nfail = False"), V4.new_code_cell(CHART.format(name="flaky_early")),
                              V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
@@ -83,13 +95,24 @@ def tiny(tmp_path_factory):
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:   # only while the reports run: other modules share the session
         mp.setenv("IPM_ANALYSIS_ROOT", str(root))
+        mp.setenv("REPORT_PID", str(os.getpid()))
         first = report.run_report(report.notebooks(), parameters={"n": 3}, jobs=2)
+        executed = nbformat.read(reports / "notebooks" / "01_good.ipynb", as_version=4)
+        kernel_state = next(o["text"] for c in executed.cells if c.cell_type == "code"
+                            for o in c.get("outputs", []) if o.get("name") == "stdout" and "preloaded" in o["text"])
         snapshot = {p.relative_to(reports).as_posix(): p.read_bytes() for p in reports.rglob("*") if p.is_file()}
         nbformat.write(_notebook(*good), nbdir / "01_good.ipynb")   # the second run no longer draws good_dropped
         with contextlib.redirect_stderr(err):
             code = cli._report(args)
     return {"root": root, "reports": reports, "first": first, "snapshot": snapshot, "code": code,
-            "stderr": err.getvalue()}
+            "stderr": err.getvalue(), "kernel_state": kernel_state}
+
+
+def test_kernels_are_forked_from_a_process_that_imported_their_libraries(tiny):
+    # imported before the notebook's first cell; the kernel is the zygote's child, not the report's, and it
+    # ends if the zygote does (ipykernel's parent poller watches the zygote)
+    assert tiny["kernel_state"].split() == ["preloaded", "True", "report's", "child", "False",
+                                            "watches", "its", "parent", "True"]
 
 
 def test_html_carries_the_chart_inline(tiny):
