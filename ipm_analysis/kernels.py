@@ -13,7 +13,9 @@ import: the package reads its environment when called, and the kernel's environm
 starts. The zygote imports modules only; it calls nothing of the package.
 
 ``ForkedKernelManager`` is the kernel manager class the report gives nbclient: its kernels are forked while a
-zygote is running (``Zygote.use()``), and started the usual way otherwise or if the zygote has died.
+zygote is open (``with Zygote(env, folder):``), and started the usual way otherwise or if the zygote has died.
+A kernel's parent is the zygote, which ends when the report closes it or dies; ipykernel's parent poller then
+ends the kernel, so a killed report leaves no kernel behind.
 """
 from __future__ import annotations
 
