@@ -394,3 +394,43 @@ def test_longest_notebook_starts_first(tmp_path, monkeypatch):
             report.cache_path(path.stem).parent.mkdir(parents=True, exist_ok=True)
             report.cache_path(path.stem).write_text(json.dumps({"seconds": seconds}), encoding="utf-8")
     assert [p.stem for p in report._longest_first(paths)] == ["03_c", "02_b", "04_d", "01_a"]
+
+
+def test_killed_report_leaves_no_kernel(tmp_path):
+    """kill -9 of the report while its forked kernels run: the zygote sees its pipe close and ends, and each
+    kernel's parent poller ends the kernel (they are in sessions of their own, so no signal reaches them)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    for name in ("01_a", "02_b"):
+        cell = (f"import os, time\nopen({str(tmp_path / name)!r} + '.pid', 'w').write(str(os.getpid()))\n"
+                "time.sleep(120)")
+        nbformat.write(_notebook(V4.new_code_cell(cell)), nbdir / f"{name}.ipynb")
+    env = dict(os.environ, IPM_ANALYSIS_ROOT=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", "from ipm_analysis import report; from pathlib import Path; "
+                             f"report.run_report(report.notebooks(Path({str(nbdir)!r})))"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pids = [tmp_path / f"{n}.pid" for n in ("01_a", "02_b")]
+    deadline = time.monotonic() + 120
+    while not all(p.exists() and p.read_text() for p in pids):
+        assert time.monotonic() < deadline and proc.poll() is None, "the kernels did not start"
+        time.sleep(0.1)
+    kernels = [int(p.read_text()) for p in pids]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid: int) -> bool:   # an ended kernel not yet reaped by whoever adopted it (a zombie) has ended
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+
+    deadline = time.monotonic() + 20
+    while any(map(alive, kernels)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(alive, kernels))
