@@ -7,10 +7,13 @@ fork server of multiprocessing's ``forkserver`` or Android's zygote). A forked k
 (``ipykernel_launcher -f <connection file>``) with the environment and working folder the report gives it, in a
 session of its own, as jupyter_client starts kernels; only its imports are already done.
 
-Why this is safe to fork: the zygote runs no thread (BLAS is limited to one thread before numpy is imported, and
-nothing else in the list starts one at import), opens no ZMQ context and reads no notebook-specific setting at
-import: the package reads its environment when called, and the kernel's environment is set before its app
-starts. The zygote imports modules only; it calls nothing of the package.
+Why this is safe to fork: the zygote runs no Python thread and no BLAS thread (BLAS is limited to one thread
+before numpy is imported); the one native thread, jemalloc's background thread started by pyarrow's import, is
+handled by jemalloc's own fork handlers, as in the build's workers, which are forked after the same imports. It
+opens no ZMQ context and reads no notebook-specific setting at import: the package reads its environment when
+called, and a kernel's environment is set before its app starts (ipykernel's parent handle, a trait whose default
+is read from the environment at import, is given on its command line). The zygote imports modules only; it calls
+nothing of the package.
 
 ``ForkedKernelManager`` is the kernel manager class the report gives nbclient: its kernels are forked while a
 zygote is open (``with Zygote(env, folder):``), and started the usual way otherwise or if the zygote has died.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import select
 import signal
 import subprocess
 import sys
@@ -44,6 +48,7 @@ PRELOAD = (
     "ipm_analysis.analysis.lineage", "ipm_analysis.analysis.reuse", "ipm_analysis.analysis.reuse_all",
 )
 LAUNCHER = ["-m", "ipykernel_launcher"]   # the python3 kernelspec's argv after the interpreter
+SPAWN_TIMEOUT = 120   # seconds for the zygote to import PRELOAD (3 s here) and fork a kernel
 
 _current: Zygote | None = None
 
@@ -75,6 +80,10 @@ class Zygote:
         with self._lock:
             try:
                 self._out.write(json.dumps({"argv": cmd[3:], "env": env, "cwd": cwd}) + "\n")
+                # its imports take a few seconds; one that hangs is given up, and the kernels start as usual
+                if not select.select([self._in], [], [], SPAWN_TIMEOUT)[0]:
+                    self._proc.kill()
+                    return None
                 reply = self._in.readline()
             except (OSError, ValueError):
                 return None
