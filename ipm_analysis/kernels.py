@@ -168,6 +168,19 @@ def _kernel(request: dict, fds: tuple[int, int]) -> None:
         os._exit(code)
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs. A kernel that has ended is reaped by the zygote at once; if the zygote died first,
+    the kernel's new parent may leave it a zombie, which has ended too (Linux: state Z in /proc)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):   # gone, or the pid now another user's process
+        return False
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):   # no /proc: os.kill is all there is
+        return True
+
+
 class _Forked:
     """The part of ``subprocess.Popen`` that jupyter_client uses, for a kernel forked by the zygote (not our
     child: its exit status is not known, only that it has ended)."""
@@ -179,13 +192,8 @@ class _Forked:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0
-            except PermissionError:   # the pid was taken by another user's process: ours has ended
-                self.returncode = 0
+        if self.returncode is None and not _running(self.pid):
+            self.returncode = 0
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:

@@ -424,13 +424,9 @@ def test_killed_report_leaves_no_kernel(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
-    def alive(pid: int) -> bool:   # an ended kernel not yet reaped by whoever adopted it (a zombie) has ended
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except (FileNotFoundError, ProcessLookupError):
-            return False
+    from ipm_analysis.kernels import _running   # a zombie (not yet reaped by whoever adopted it) has ended
 
     deadline = time.monotonic() + 20
-    while any(map(alive, kernels)) and time.monotonic() < deadline:
+    while any(map(_running, kernels)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(map(alive, kernels))
+    assert not any(map(_running, kernels))
