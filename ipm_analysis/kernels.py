@@ -65,7 +65,11 @@ class Zygote:
         # stdout and stderr are the report's, as for a kernel started the usual way
         self._proc = subprocess.Popen([sys.executable, "-c", "from ipm_analysis import kernels; kernels._serve()",
                                        str(to_child), str(from_child)], env=env, cwd=cwd,
-                                      stdin=subprocess.DEVNULL, pass_fds=(to_child, from_child))
+                                      stdin=subprocess.DEVNULL, pass_fds=(to_child, from_child),
+                                      # not in the report's process group: a Ctrl-C (SIGINT to the terminal's
+                                      # foreground group) would end it and so, through their parent pollers,
+                                      # every kernel it forked; it ends when the report closes its pipe
+                                      start_new_session=True)
         os.close(to_child)
         os.close(from_child)
         self._out = os.fdopen(self._requests, "w", buffering=1, encoding="utf-8")
@@ -130,18 +134,18 @@ def _serve() -> None:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
-            _kernel(request, (requests.fileno(), replies.fileno()))
+            _kernel(request, (requests, replies))
         replies.write(json.dumps({"pid": pid}) + "\n")
 
 
-def _kernel(request: dict, fds: tuple[int, int]) -> None:
-    """In the forked child: become the kernel ``request`` describes; never returns."""
-    code = 1
+def _kernel(request: dict, files: tuple) -> None:
+    """In the forked child: become the kernel ``request`` describes; never returns. A kernel that ends ends as
+    ipykernel_launcher's does, through the interpreter's exit: atexit handlers run and open files are flushed."""
     try:
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)   # the kernel's own subprocesses are waited for
-        for fd in fds:
-            os.close(fd)
+        for fh in files:   # the objects, not only their fds: at exit they would close whatever reuses those
+            fh.close()
         if request["cwd"]:
             os.chdir(request["cwd"])
         os.environ.clear()
@@ -153,19 +157,14 @@ def _kernel(request: dict, fds: tuple[int, int]) -> None:
         argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance(argv=argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:   # noqa: BLE001 - shown on the report's stderr, as a kernel's own traceback would be
         import traceback
 
         traceback.print_exc()
-    finally:
-        sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(code)
+        os._exit(1)
+    kernelapp.launch_new_instance(argv=argv)
+    sys.exit(0)   # up through _serve, which has no handler: never back into its loop
 
 
 def _running(pid: int) -> bool:
@@ -207,7 +206,13 @@ class _Forked:
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
-        os.kill(self.pid, signum)
+        # as Popen's: nothing once the process has ended (jupyter_client interrupts a kernel before every
+        # shutdown, and only tolerates a missing process when it kills)
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                self.returncode = 0
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)

@@ -216,7 +216,9 @@ def _failure_line(path: Path, nb, injected_at: int | None, exc: BaseException) -
         error = f"{ename}: {evalue}" if evalue else ename
     else:
         text = str(exc).strip()
-        error = f"{type(exc).__name__}: {text.splitlines()[-1]}" if text else type(exc).__name__
+        # nbclient's timeout message ends with the cell's source between dashes: its first line says what happened
+        shown = text.splitlines()[0 if isinstance(exc, TimeoutError) else -1] if text else ""
+        error = f"{type(exc).__name__}: {shown}" if text else type(exc).__name__
     error = " ".join(strip_ansi(error).split())
     if at is None:
         return f"{path.name}: {error}"

@@ -34,3 +34,14 @@ def test_a_running_process_runs_and_an_ended_one_has_ended_even_unreaped():
         live.kill()
         live.wait()
         ended.wait()
+
+
+def test_signalling_an_ended_kernel_does_nothing_as_popen():
+    # jupyter_client interrupts a kernel before every shutdown; Popen.send_signal ignores an ended process
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    forked = _Forked(ended.pid)
+    forked.send_signal(2)
+    forked.kill()
+    assert forked.poll() == 0
+

@@ -62,12 +62,19 @@ plots.save_table(pd.DataFrame({{"n": [n]}}), {name!r});
 
 # What the kernel had imported before its first cell, and whose child it is: with two notebooks to run, the
 # report forks their kernels from the zygote (ipm_analysis.kernels), which has imported scikit-learn already
+# and whose parent leads a session of its own (out of reach of a Ctrl-C to the report's process group, which
+# would end the zygote and so every kernel). The kernel also leaves an atexit handler and an open file, which
+# an interpreter's exit (as ipykernel_launcher's kernel ends) runs and flushes: {marks}.atexit, {marks}.open.
 KERNEL_STATE = """\
-import os, sys
+import atexit, os, sys
 from ipykernel.kernelapp import IPKernelApp
 print("preloaded", "sklearn.decomposition" in sys.modules,
       "report's child", os.getppid() == int(os.environ.get("REPORT_PID", 0)),
-      "watches its parent", IPKernelApp.instance().parent_handle == os.getppid())
+      "watches its parent", IPKernelApp.instance().parent_handle == os.getppid(),
+      "parent leads a session", os.getsid(os.getppid()) == os.getppid())
+atexit.register(lambda: open({marks!r} + ".atexit", "w").close())
+left_open = open({marks!r} + ".open", "w")
+left_open.write("data")
 """
 
 
@@ -82,7 +89,8 @@ def tiny(tmp_path_factory):
     nbdir = root / "notebooks"
     nbdir.mkdir()
     good = [V4.new_markdown_cell("# good"), _params("n = None  # None: from the corpus"),
-            V4.new_code_cell(KERNEL_STATE), V4.new_code_cell(CHART.format(name="good_chart"))]
+            V4.new_code_cell(KERNEL_STATE.format(marks=str(root / "kernel"))),
+            V4.new_code_cell(CHART.format(name="good_chart"))]
     nbformat.write(_notebook(*good, V4.new_code_cell(CHART.format(name="good_dropped"))), nbdir / "01_good.ipynb")
     nbformat.write(_notebook(_params("n = 1\nfail = False"), V4.new_code_cell(CHART.format(name="flaky_early")),
                              V4.new_code_cell("if fail:\n    raise ValueError('bad \\x1b[31mred\\x1b[0m value')"),
@@ -100,19 +108,22 @@ def tiny(tmp_path_factory):
         executed = nbformat.read(reports / "notebooks" / "01_good.ipynb", as_version=4)
         kernel_state = next(o["text"] for c in executed.cells if c.cell_type == "code"
                             for o in c.get("outputs", []) if o.get("name") == "stdout" and "preloaded" in o["text"])
+        kernel_exit = ((root / "kernel.atexit").exists(), (root / "kernel.open").read_text())
         snapshot = {p.relative_to(reports).as_posix(): p.read_bytes() for p in reports.rglob("*") if p.is_file()}
         nbformat.write(_notebook(*good), nbdir / "01_good.ipynb")   # the second run no longer draws good_dropped
         with contextlib.redirect_stderr(err):
             code = cli._report(args)
     return {"root": root, "reports": reports, "first": first, "snapshot": snapshot, "code": code,
-            "stderr": err.getvalue(), "kernel_state": kernel_state}
+            "stderr": err.getvalue(), "kernel_state": kernel_state, "kernel_exit": kernel_exit}
 
 
 def test_kernels_are_forked_from_a_process_that_imported_their_libraries(tiny):
     # imported before the notebook's first cell; the kernel is the zygote's child, not the report's, and it
     # ends if the zygote does (ipykernel's parent poller watches the zygote)
     assert tiny["kernel_state"].split() == ["preloaded", "True", "report's", "child", "False",
-                                            "watches", "its", "parent", "True"]
+                                            "watches", "its", "parent", "True", "parent", "leads", "a", "session",
+                                            "True"]
+    assert tiny["kernel_exit"] == (True, "data")   # ended through the interpreter's exit, not os._exit
 
 
 def test_html_carries_the_chart_inline(tiny):
@@ -430,3 +441,12 @@ def test_killed_report_leaves_no_kernel(tmp_path):
     while any(map(_running, kernels)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(map(_running, kernels))
+
+
+def test_a_timed_out_cell_is_named_with_the_first_line_of_nbclients_message():
+    from nbclient.exceptions import CellTimeoutError
+
+    nb = _notebook(V4.new_code_cell("import time\ntime.sleep(99)"))
+    exc = CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", 5, nb.cells[0])
+    assert report._failure_line(Path("01_a.ipynb"), nb, None, exc) == (
+        "01_a.ipynb: CellTimeoutError: A cell timed out while it was being executed, after 5 seconds.")
