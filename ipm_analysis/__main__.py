@@ -57,6 +57,10 @@ def _report(args) -> int:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted; the notebooks that were running are marked failed, the others were not started",
+              file=sys.stderr)
+        return 130
     return 0
 
 

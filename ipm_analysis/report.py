@@ -231,6 +231,23 @@ def _failure_line(path: Path, nb, injected_at: int | None, exc: BaseException) -
     return f"{path.name}: {where}: {error}"
 
 
+_clients: set = set()   # the NotebookClients executing now (worker threads of run_report)
+
+
+def _kill_kernels() -> None:
+    """Kill every kernel executing a notebook now (each leads a process group of its own): their notebooks then
+    fail at once with a dead kernel, instead of running to their end after a Ctrl-C."""
+    import signal
+
+    for client in list(_clients):
+        pid = getattr(getattr(getattr(client, "km", None), "provisioner", None), "pid", None)
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:   # ended meanwhile
+                pass
+
+
 def kernel_base_environment() -> dict[str, str]:
     """The environment of every kernel (and of the zygote that forks them): this process's, with one BLAS
     thread unless it says otherwise, matplotlib's inline backend and Jupyter's platform folders."""
@@ -264,10 +281,12 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
                             resources={"metadata": {"path": str(path.parent)}})
     out_dir.mkdir(parents=True, exist_ok=True)
     target, failed = out_dir / path.name, out_dir / f"{path.stem}.failed.ipynb"
+    _clients.add(client)
     try:
         # a loop of our own, closed at the end (the sync wrapper leaves one per worker thread unclosed)
         asyncio.run(client.async_execute(env=env))
     except Exception as exc:  # a cell error, a timeout or a dead kernel: this notebook failed, the rest go on
+        _clients.discard(client)
         line = _failure_line(path, nb, injected_at, exc)
         for stale in (target, target.with_suffix(".html")):
             stale.unlink(missing_ok=True)
@@ -280,6 +299,7 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
         _export(nb, failed)
         return NotebookResult(path, None, time.perf_counter() - t0, parameters, line,
                               provenance.read_sidecar(path.stem), declared)
+    _clients.discard(client)
     nb.metadata["ipm_analysis"] = {"status": "ok"}
     _export(nb, target)
     for stale in (failed, failed.with_suffix(".html")):
@@ -402,7 +422,7 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
     result per notebook in run order, or raises ``NotebookError`` after all have run if any failed.
     Notebooks only read the processed tables and write distinct figures, so they are independent. A notebook
     whose last successful run is still current (see the module docstring) is reused unless ``force``."""
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     out_dir = Path(out_dir or config.executed_notebooks_dir())
     paths = list(paths or notebooks())
@@ -460,7 +480,16 @@ def run_report(paths: list[Path] | None = None, *, out_dir: Path | None = None, 
         with (kernels.Zygote(kernel_base_environment(), ipc_dir) if fork else contextlib.nullcontext()), \
                 ThreadPoolExecutor(max_workers=jobs) as pool:
             order = _longest_first(to_run)
-            ran_now = dict(zip(order, pool.map(one, order)))
+            futures = [pool.submit(one, path) for path in order]
+            try:
+                ran_now = {path: future.result() for path, future in zip(order, futures)}
+            except KeyboardInterrupt:   # Ctrl-C: no notebook starts, the running ones stop now (marked failed)
+                for future in futures:
+                    future.cancel()
+                while not all(future.done() for future in futures):   # a kernel may be starting still
+                    _kill_kernels()
+                    wait(futures, timeout=0.5)
+                raise
         results = [reused.get(p) or ran_now[p] for p in paths]
 
     removed = [rel for r in results for rel in _remove_stale(r, before.get(r.path.stem, []))]

@@ -450,3 +450,44 @@ def test_a_timed_out_cell_is_named_with_the_first_line_of_nbclients_message():
     exc = CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", 5, nb.cells[0])
     assert report._failure_line(Path("01_a.ipynb"), nb, None, exc) == (
         "01_a.ipynb: CellTimeoutError: A cell timed out while it was being executed, after 5 seconds.")
+
+
+def test_ctrl_c_stops_the_running_notebooks_and_starts_no_other(tmp_path):
+    """SIGINT to the report (Ctrl-C): the two running notebooks stop at once (their kernels, in sessions of their
+    own, never see the signal: the report kills them), the third is never started, exit 130 with one line."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    names = ("01_a", "02_b", "03_c")
+    for name in names:
+        cell = (f"import os, time\nopen({str(tmp_path / name)!r} + '.pid', 'w').write(str(os.getpid()))\n"
+                "time.sleep(120)")
+        nbformat.write(_notebook(V4.new_code_cell(cell)), nbdir / f"{name}.ipynb")
+    script = ("import sys\nfrom pathlib import Path\nfrom ipm_analysis import report\ntry:\n"
+              f"    report.run_report(report.notebooks(Path({str(nbdir)!r})), jobs=2)\n"
+              "except KeyboardInterrupt:\n    sys.exit(130)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, IPM_ANALYSIS_ROOT=str(tmp_path)),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    pids = [tmp_path / f"{n}.pid" for n in names[:2]]
+    deadline = time.monotonic() + 120
+    while not all(p.exists() and p.read_text() for p in pids):
+        assert time.monotonic() < deadline and proc.poll() is None, "the kernels did not start"
+        time.sleep(0.1)
+    kernels = [int(p.read_text()) for p in pids]
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    from ipm_analysis.kernels import _running
+
+    assert proc.returncode == 130 and time.monotonic() - t0 < 20, out
+    assert not (tmp_path / "03_c.pid").exists() and "03_c" not in out
+    assert out.count("FAILED") == 2
+    deadline = time.monotonic() + 20
+    while any(map(_running, kernels)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_running, kernels))
