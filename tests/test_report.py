@@ -468,7 +468,10 @@ def test_ctrl_c_stops_the_running_notebooks_and_starts_no_other(tmp_path):
         cell = (f"import os, time\nopen({str(tmp_path / name)!r} + '.pid', 'w').write(str(os.getpid()))\n"
                 "time.sleep(120)")
         nbformat.write(_notebook(V4.new_code_cell(cell)), nbdir / f"{name}.ipynb")
-    script = ("import sys\nfrom pathlib import Path\nfrom ipm_analysis import report\ntry:\n"
+    # Python's own Ctrl-C handler, whatever was inherited: a job started in the background by a non-interactive
+    # shell (a CI runner's, say) starts with SIGINT ignored, which Python then keeps
+    script = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              "from pathlib import Path\nfrom ipm_analysis import report\ntry:\n"
               f"    report.run_report(report.notebooks(Path({str(nbdir)!r})), jobs=2)\n"
               "except KeyboardInterrupt:\n    sys.exit(130)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, IPM_ANALYSIS_ROOT=str(tmp_path)),
@@ -481,9 +484,17 @@ def test_ctrl_c_stops_the_running_notebooks_and_starts_no_other(tmp_path):
     kernels = [int(p.read_text()) for p in pids]
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
     from ipm_analysis.kernels import _running
 
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:   # a report that did not stop is not left running, nor its kernels
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in kernels:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 130 and time.monotonic() - t0 < 20, out
     assert not (tmp_path / "03_c.pid").exists() and "03_c" not in out
     assert out.count("FAILED") == 2
