@@ -286,7 +286,6 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
         # a loop of our own, closed at the end (the sync wrapper leaves one per worker thread unclosed)
         asyncio.run(client.async_execute(env=env))
     except Exception as exc:  # a cell error, a timeout or a dead kernel: this notebook failed, the rest go on
-        _clients.discard(client)
         line = _failure_line(path, nb, injected_at, exc)
         for stale in (target, target.with_suffix(".html")):
             stale.unlink(missing_ok=True)
@@ -299,7 +298,8 @@ def execute_notebook(path: Path, out_dir: Path, *, parameters: dict | None = Non
         _export(nb, failed)
         return NotebookResult(path, None, time.perf_counter() - t0, parameters, line,
                               provenance.read_sidecar(path.stem), declared)
-    _clients.discard(client)
+    finally:
+        _clients.discard(client)
     nb.metadata["ipm_analysis"] = {"status": "ok"}
     _export(nb, target)
     for stale in (failed, failed.with_suffix(".html")):
