@@ -407,40 +407,70 @@ def test_longest_notebook_starts_first(tmp_path, monkeypatch):
     assert [p.stem for p in report._longest_first(paths)] == ["03_c", "02_b", "04_d", "01_a"]
 
 
-def test_killed_report_leaves_no_kernel(tmp_path):
-    """kill -9 of the report while its forked kernels run: the zygote sees its pipe close and ends, and each
-    kernel's parent poller ends the kernel (they are in sessions of their own, so no signal reaches them)."""
-    import signal
+def _sleeping_report(root: Path, names: tuple[str, ...]):
+    """A report of notebooks ``names`` run two at a time in a process of its own, each cell writing its kernel's
+    pid to ``<root>/<name>.pid`` and sleeping; returns the process and the first two kernels' pids once both
+    run. The report has Python's own Ctrl-C handler whatever it inherited: a job started in the background by a
+    non-interactive shell (a CI runner's, say) starts with SIGINT ignored, which Python then keeps."""
     import subprocess
     import sys
     import time
 
-    nbdir = tmp_path / "notebooks"
+    nbdir = root / "notebooks"
     nbdir.mkdir()
-    (tmp_path / "data" / "raw").mkdir(parents=True)
-    for name in ("01_a", "02_b"):
-        cell = (f"import os, time\nopen({str(tmp_path / name)!r} + '.pid', 'w').write(str(os.getpid()))\n"
+    (root / "data" / "raw").mkdir(parents=True)
+    for name in names:
+        cell = (f"import os, time\nopen({str(root / name)!r} + '.pid', 'w').write(str(os.getpid()))\n"
                 "time.sleep(120)")
         nbformat.write(_notebook(V4.new_code_cell(cell)), nbdir / f"{name}.ipynb")
-    env = dict(os.environ, IPM_ANALYSIS_ROOT=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-c", "from ipm_analysis import report; from pathlib import Path; "
-                             f"report.run_report(report.notebooks(Path({str(nbdir)!r})))"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    pids = [tmp_path / f"{n}.pid" for n in ("01_a", "02_b")]
+    script = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              "from pathlib import Path\nfrom ipm_analysis import report\ntry:\n"
+              f"    report.run_report(report.notebooks(Path({str(nbdir)!r})), jobs=2)\n"
+              "except KeyboardInterrupt:\n    sys.exit(130)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, IPM_ANALYSIS_ROOT=str(root)),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    pids = [root / f"{n}.pid" for n in names[:2]]
     deadline = time.monotonic() + 120
     while not all(p.exists() and p.read_text() for p in pids):
         assert time.monotonic() < deadline and proc.poll() is None, "the kernels did not start"
         time.sleep(0.1)
-    kernels = [int(p.read_text()) for p in pids]
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    return proc, [int(p.read_text()) for p in pids]
+
+
+def _ended(proc, kernels: list[int], timeout: float = 60) -> str:
+    """``proc``'s output once it has ended and its kernels with it (within ``timeout`` s each); never leaves
+    either running, whatever the outcome."""
+    import signal
+    import subprocess
+    import time
 
     from ipm_analysis.kernels import _running   # a zombie (not yet reaped by whoever adopted it) has ended
 
-    deadline = time.monotonic() + 20
-    while any(map(_running, kernels)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(map(_running, kernels))
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while any(map(_running, kernels)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_running, kernels)), "a kernel outlived the report"
+        return out
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the report did not end") from None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in filter(_running, kernels):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_killed_report_leaves_no_kernel(tmp_path):
+    """kill -9 of the report while its forked kernels run: the zygote sees its pipe close and ends, and each
+    kernel's parent poller ends the kernel (they are in sessions of their own, so no signal reaches them)."""
+    import signal
+
+    proc, kernels = _sleeping_report(tmp_path, ("01_a", "02_b"))
+    proc.send_signal(signal.SIGKILL)
+    _ended(proc, kernels, timeout=20)
 
 
 def test_a_timed_out_cell_is_named_with_the_first_line_of_nbclients_message():
@@ -454,51 +484,14 @@ def test_a_timed_out_cell_is_named_with_the_first_line_of_nbclients_message():
 
 def test_ctrl_c_stops_the_running_notebooks_and_starts_no_other(tmp_path):
     """SIGINT to the report (Ctrl-C): the two running notebooks stop at once (their kernels, in sessions of their
-    own, never see the signal: the report kills them), the third is never started, exit 130 with one line."""
+    own, never see the signal: the report kills them), the third is never started, exit 130."""
     import signal
-    import subprocess
-    import sys
     import time
 
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
-    (tmp_path / "data" / "raw").mkdir(parents=True)
-    names = ("01_a", "02_b", "03_c")
-    for name in names:
-        cell = (f"import os, time\nopen({str(tmp_path / name)!r} + '.pid', 'w').write(str(os.getpid()))\n"
-                "time.sleep(120)")
-        nbformat.write(_notebook(V4.new_code_cell(cell)), nbdir / f"{name}.ipynb")
-    # Python's own Ctrl-C handler, whatever was inherited: a job started in the background by a non-interactive
-    # shell (a CI runner's, say) starts with SIGINT ignored, which Python then keeps
-    script = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
-              "from pathlib import Path\nfrom ipm_analysis import report\ntry:\n"
-              f"    report.run_report(report.notebooks(Path({str(nbdir)!r})), jobs=2)\n"
-              "except KeyboardInterrupt:\n    sys.exit(130)\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, IPM_ANALYSIS_ROOT=str(tmp_path)),
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    pids = [tmp_path / f"{n}.pid" for n in names[:2]]
-    deadline = time.monotonic() + 120
-    while not all(p.exists() and p.read_text() for p in pids):
-        assert time.monotonic() < deadline and proc.poll() is None, "the kernels did not start"
-        time.sleep(0.1)
-    kernels = [int(p.read_text()) for p in pids]
+    proc, kernels = _sleeping_report(tmp_path, ("01_a", "02_b", "03_c"))
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    from ipm_analysis.kernels import _running
-
-    try:
-        out, _ = proc.communicate(timeout=60)
-    finally:   # a report that did not stop is not left running, nor its kernels
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for pid in kernels:
-            if _running(pid):
-                os.kill(pid, signal.SIGKILL)
+    out = _ended(proc, kernels)
     assert proc.returncode == 130 and time.monotonic() - t0 < 20, out
     assert not (tmp_path / "03_c.pid").exists() and "03_c" not in out
     assert out.count("FAILED") == 2
-    deadline = time.monotonic() + 20
-    while any(map(_running, kernels)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(map(_running, kernels))
