@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
 import yaml
@@ -233,12 +234,28 @@ def is_clause(content: str, tables: AgencyTables, scope: str, level: str | None 
     level = level or ("national" if scope == "national" else "municipal")
     names = _split_names(stripped, tables)
     fields = [resolve_name(n, tables, scope, level) for n in names]
-    known = [f for f in fields if f[5] and not f[4]]
-    ok = bool(known) and all(f[5] for f in fields)
+    known = [f for f in fields if f.is_known and not f.is_generic]
+    ok = bool(known) and all(f.is_known for f in fields)
     return ok, False
 
 
-def resolve_name(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
+class Resolved(NamedTuple):
+    """What a name as written resolves to: the ``task_agencies`` columns of one mention (``_resolve``)."""
+
+    agency: str | None
+    agency_full: str | None
+    level: str
+    successor: str | None
+    is_generic: bool
+    is_known: bool
+    agency_canonical: str | None
+    agency_jurisdiction: str | None
+    counterpart: str | None
+    counterpart_successor: str | None
+    resolved_by: str
+
+
+def resolve_name(name: str, tables: AgencyTables, scope: str, level: str) -> Resolved:
     """``_resolve`` memoised by (name, scope, level): a plan names the same few agencies again and again."""
     key = (name, scope, level)
     fields = tables.resolved.get(key)
@@ -290,15 +307,11 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
                                         has_role_verb=has_verb))
                 for agency_no, (name, role, verb) in enumerate(split_clause_verbs(content.rstrip("。"), tables),
                                                                start=1):
-                    (agency, agency_full, agency_level, successor, is_generic, is_known, canonical, place,
-                     counterpart, counterpart_successor, resolved_by) = resolve_name(name, tables, scope, level)
+                    found_as = resolve_name(name, tables, scope, level)
                     out.agencies.append(dict(
-                        agency_raw=name, agency=agency, agency_full=agency_full, level=agency_level,
-                        successor=successor, role=role, role_verb=verb, is_generic=is_generic, is_known=is_known,
-                        agency_canonical=canonical, agency_jurisdiction=place, counterpart=counterpart,
-                        counterpart_successor=counterpart_successor, resolved_by=resolved_by,
+                        found_as._asdict(), agency_raw=name, role=role, role_verb=verb,
                         doc_id=norm.doc_id, task_id=task_id, clause_no=clause_no, agency_no=agency_no))
-                    if not is_known and not is_generic:
+                    if not found_as.is_known and not found_as.is_generic:
                         if name not in unknown:  # the clause is quoted once, from the first mention
                             unknown[name] = (body[start:end], [])
                         unknown[name][1].append(raw_line)
@@ -319,9 +332,8 @@ def extract_clauses(norm: Normalised, segments: list[dict], *, level: str, juris
     return out
 
 
-def _resolve(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
-    """(agency, agency_full, level, successor, is_generic, is_known, agency_canonical, agency_jurisdiction,
-    counterpart, counterpart_successor, resolved_by) of a name as written.
+def _resolve(name: str, tables: AgencyTables, scope: str, level: str) -> Resolved:
+    """What a name as written resolves to.
 
     In order: a placeholder (generic); the alias table of the plan's scope (alias: the hand table wins, so
     Qingdao's agencies keep their names; the rules add the canonical name and, where agency_counterparts.csv
@@ -332,35 +344,35 @@ def _resolve(name: str, tables: AgencyTables, scope: str, level: str) -> tuple:
     """
     generic = tables.generic_name(name)
     if generic:
-        return generic, None, level, None, True, True, generic, None, None, None, "generic"
+        return Resolved(generic, None, level, None, True, True, generic, None, None, None, "generic")
     hit = tables.lookup(name, scope)
     if hit is not None:
         agency, successor = hit["agency"], hit["successor"] or hit["agency"]
         if scope == "national":
-            return (agency, hit["agency_full"] or None, hit["level"] or level, successor, False, True,
-                    agency, "全国", agency, successor, "alias")
+            return Resolved(agency, hit["agency_full"] or None, hit["level"] or level, successor, False, True,
+                            agency, "全国", agency, successor, "alias")
         canonical, place, counterpart, cp_successor = _local_facts(agency, tables, scope, level)
-        return (agency, hit["agency_full"] or None, hit["level"] or level, successor, False, True,
-                canonical, place, counterpart, cp_successor, "alias")
+        return Resolved(agency, hit["agency_full"] or None, hit["level"] or level, successor, False, True,
+                        canonical, place, counterpart, cp_successor, "alias")
     rule = tables.rules.resolve(name, scope, level) if tables.rules is not None else None
     if rule is not None:
         counterpart, cp_successor = _counterpart_facts(rule.rule, tables)
-        return (rule.agency, rule.agency_full, rule.level, rule.agency, False, True, rule.agency,
-                rule.jurisdiction, counterpart, cp_successor, "rule")
+        return Resolved(rule.agency, rule.agency_full, rule.level, rule.agency, False, True, rule.agency,
+                        rule.jurisdiction, counterpart, cp_successor, "rule")
     if scope != "national":
         national = tables.lookup(name, "national")
         if national is not None:
             agency, successor = national["agency"], national["successor"] or national["agency"]
-            return (agency, national["agency_full"] or None, national["level"] or "national", successor, False,
-                    True, agency, "全国", agency, successor, "national_alias")
+            return Resolved(agency, national["agency_full"] or None, national["level"] or "national", successor,
+                            False, True, agency, "全国", agency, successor, "national_alias")
     # 省委宣传部（省版权局）, 中央宣传部（国家版权局）: one body under its second (brand) name in brackets; the name
     # before the bracket is the agency
     inner = _BRAND_RE.fullmatch(name)
     if inner:
         outer = _resolve(inner.group("name"), tables, scope, level)
-        if outer[5] and not outer[4]:
+        if outer.is_known and not outer.is_generic:
             return outer
-    return None, None, level, None, False, False, None, None, None, None, "unknown"
+    return Resolved(None, None, level, None, False, False, None, None, None, None, "unknown")
 
 
 def _counterpart_facts(rule: BodyRule, tables: AgencyTables) -> tuple[str, str]:
